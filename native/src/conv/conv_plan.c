@@ -1,0 +1,139 @@
+/* Convolution plans: create (validate, choose, copy weights), execute, destroy; the one-shot. */
+#include "conv.h"
+
+#include <string.h>
+
+static const char *const algorithm_names[] = {"auto",          "direct",        "im2col",   "winograd-f2x3",
+                                              "winograd-f4x3", "winograd-f6x3", "depthwise"};
+#define ALGORITHM_COUNT ((int)(sizeof algorithm_names / sizeof algorithm_names[0]))
+
+const char *jconv_algorithm_name(jconv_algorithm algorithm) {
+    return (int)algorithm >= 0 && (int)algorithm < ALGORITHM_COUNT ? algorithm_names[algorithm] : NULL;
+}
+
+jconv_status jconv_algorithm_from_name(const char *name, jconv_algorithm *algorithm) {
+    jconv_clear_error();
+    if (name == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "name is NULL");
+    if (algorithm == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "algorithm is NULL");
+    for (int i = 0; i < ALGORITHM_COUNT; i++)
+        if (strcmp(name, algorithm_names[i]) == 0) {
+            *algorithm = (jconv_algorithm)i;
+            return JCONV_OK;
+        }
+    return jconv_fail(JCONV_INVALID_ARGUMENT,
+                      "algorithm '%.64s' is not one of auto, direct, im2col, winograd-f2x3, winograd-f4x3, "
+                      "winograd-f6x3, depthwise",
+                      name);
+}
+
+/* The kernel of each algorithm, NULL where this build has none yet. */
+static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm) {
+    switch (algorithm) {
+    case JCONV_ALGO_DIRECT: return conv_direct_execute;
+    default: return NULL;
+    }
+}
+
+int jconv_algorithm_available(jconv_algorithm algorithm) {
+    return algorithm == JCONV_ALGO_AUTO || algorithm_kernel(algorithm) != NULL;
+}
+
+/* The algorithm AUTO runs for a shape. Only direct exists so far. */
+static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
+    (void)geometry;
+    return JCONV_ALGO_DIRECT;
+}
+
+static float *copy_floats(const float *values, int64_t count) {
+    float *copy = jconv_alloc((size_t)count * sizeof(float));
+    if (copy != NULL) memcpy(copy, values, (size_t)count * sizeof(float));
+    return copy;
+}
+
+jconv_status jconv_conv_plan_create(const jconv_conv_desc *desc, const float *weights, const float *bias,
+                                    jconv_algorithm algorithm, const jconv_post_ops *post_ops,
+                                    jconv_conv_plan **plan_out) {
+    jconv_clear_error();
+    if (plan_out == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "plan is NULL");
+    *plan_out = NULL;
+    conv_geometry geometry;
+    jconv_post_ops resolved_post_ops;
+    jconv_status status = conv_geometry_init(desc, &geometry);
+    if (status != JCONV_OK) return status;
+    if (weights == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "weights is NULL");
+    status = conv_post_ops_check(post_ops, &resolved_post_ops);
+    if (status != JCONV_OK) return status;
+    if (jconv_algorithm_name(algorithm) == NULL)
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "algorithm=%d is not a jconv_algorithm", (int)algorithm);
+    if (algorithm == JCONV_ALGO_AUTO) algorithm = choose_algorithm(&geometry);
+    conv_execute_fn execute = algorithm_kernel(algorithm);
+    if (execute == NULL)
+        return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet", jconv_algorithm_name(algorithm));
+
+    jconv_conv_plan *plan = jconv_alloc(sizeof *plan);
+    if (plan == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate a plan");
+    memset(plan, 0, sizeof *plan);
+    plan->desc = *desc;
+    plan->geometry = geometry;
+    plan->algorithm = algorithm;
+    plan->post_ops = resolved_post_ops;
+    plan->execute = execute;
+    plan->weights = copy_floats(weights, geometry.weight_elements);
+    if (plan->weights == NULL) goto out_of_memory;
+    if (bias != NULL) {
+        plan->bias = copy_floats(bias, geometry.out_channels);
+        if (plan->bias == NULL) goto out_of_memory;
+    }
+    *plan_out = plan;
+    return JCONV_OK;
+
+out_of_memory:
+    jconv_conv_plan_destroy(plan);
+    return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of weights and bias",
+                      (long long)((geometry.weight_elements + geometry.out_channels) * (int64_t)sizeof(float)));
+}
+
+jconv_status jconv_conv_plan_execute(const jconv_conv_plan *plan, const float *src, const float *residual,
+                                     float *dst) {
+    jconv_clear_error();
+    if (plan == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "plan is NULL");
+    if (src == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "src is NULL");
+    if (dst == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "dst is NULL");
+    const size_t src_bytes = (size_t)plan->geometry.src_elements * sizeof(float);
+    const size_t dst_bytes = (size_t)plan->geometry.dst_elements * sizeof(float);
+    const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst, r = (uintptr_t)residual;
+    if (s < d + dst_bytes && d < s + src_bytes) return jconv_fail(JCONV_INVALID_ARGUMENT, "src and dst overlap");
+    /* Each output reads its own residual element before writing: residual == dst is fine, a
+     * shifted overlap is not. */
+    if (residual != NULL && r != d && r < d + dst_bytes && d < r + dst_bytes)
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "residual overlaps dst without being equal to it");
+    plan->execute(plan, src, residual, dst);
+    return JCONV_OK;
+}
+
+jconv_algorithm jconv_conv_plan_algorithm(const jconv_conv_plan *plan) {
+    return plan != NULL ? plan->algorithm : JCONV_ALGO_AUTO;
+}
+
+const char *jconv_conv_plan_algorithm_name(const jconv_conv_plan *plan) {
+    return plan != NULL ? jconv_algorithm_name(plan->algorithm) : NULL;
+}
+
+const jconv_conv_desc *jconv_conv_plan_desc(const jconv_conv_plan *plan) { return plan != NULL ? &plan->desc : NULL; }
+
+void jconv_conv_plan_destroy(jconv_conv_plan *plan) {
+    if (plan == NULL) return;
+    jconv_free(plan->weights);
+    jconv_free(plan->bias);
+    jconv_free(plan);
+}
+
+jconv_status jconv_conv(const jconv_conv_desc *desc, const float *src, const float *weights, const float *bias,
+                        jconv_algorithm algorithm, const jconv_post_ops *post_ops, const float *residual, float *dst) {
+    jconv_conv_plan *plan;
+    jconv_status status = jconv_conv_plan_create(desc, weights, bias, algorithm, post_ops, &plan);
+    if (status != JCONV_OK) return status;
+    status = jconv_conv_plan_execute(plan, src, residual, dst);
+    jconv_conv_plan_destroy(plan);
+    return status;
+}

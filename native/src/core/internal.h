@@ -1,0 +1,46 @@
+/* Internal declarations shared by the library's source files; not part of the public API. */
+#ifndef JCONV_INTERNAL_H
+#define JCONV_INTERNAL_H
+
+#include "jconv.h"
+
+#include <stdint.h>
+
+#if defined(_MSC_VER)
+#  define JCONV_THREAD_LOCAL __declspec(thread)
+#else
+#  define JCONV_THREAD_LOCAL _Thread_local
+#endif
+
+#if defined(__GNUC__)
+#  define JCONV_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#  define JCONV_PRINTF(fmt, args)
+#endif
+
+/* Records the detail of a failure for jconv_last_error() and returns status, so that a check
+ * reads `return jconv_fail(JCONV_INVALID_ARGUMENT, "groups=%lld ...", ...)`. */
+jconv_status jconv_fail(jconv_status status, const char *format, ...) JCONV_PRINTF(2, 3);
+
+/* Clears the last error; every public entry point calls it first. */
+void jconv_clear_error(void);
+
+/* 64-byte aligned allocations counted by jconv_allocated_bytes(). NULL on failure or size 0. */
+void *jconv_alloc(size_t bytes);
+void jconv_free(void *ptr);
+
+/* The thread count each parallel region uses (>= 1). */
+int jconv_threads(void);
+
+/* Instruction sets, in increasing order within an architecture. */
+typedef enum jconv_isa_level {
+    JCONV_ISA_GENERIC = 0,
+    JCONV_ISA_AVX2 = 1,   /* AVX2 + FMA */
+    JCONV_ISA_AVX512 = 2, /* AVX-512 F, VL, BW, DQ */
+    JCONV_ISA_NEON = 3
+} jconv_isa_level;
+
+/* The level the kernels dispatch on: the CPU's, lowered by JCONV_ISA. */
+jconv_isa_level jconv_isa_level_active(void);
+
+#endif

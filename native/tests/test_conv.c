@@ -1,0 +1,376 @@
+/* C tests of the convolution API: hand-computed cases, seeded random shapes against the double
+ * reference (every parameter, every rank), bad input, and memory returning to zero.
+ * Usage: test_conv [--threads N] [--cases N] [--seed S]. JCONV_ISA selects the ISA path. */
+#include "conv_reference.h"
+#include "jconv.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                                          \
+    do {                                                                                                          \
+        if (cond) {                                                                                               \
+            passed++;                                                                                             \
+        } else {                                                                                                  \
+            failed++;                                                                                             \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                       \
+            fprintf(stderr, __VA_ARGS__);                                                                         \
+            fprintf(stderr, "\n");                                                                                \
+        }                                                                                                         \
+    } while (0)
+
+/* ------------------------------------------------------------ random numbers -------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t next_u64(void) { /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ULL;
+}
+
+static int64_t uniform_int(int64_t lo, int64_t hi) { return lo + (int64_t)(next_u64() % (uint64_t)(hi - lo + 1)); }
+
+static float uniform_float(void) { return (float)((double)(next_u64() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
+
+static float *random_floats(int64_t count) {
+    float *values = malloc((size_t)count * sizeof(float));
+    for (int64_t i = 0; i < count; i++) values[i] = uniform_float();
+    return values;
+}
+
+/* ------------------------------------------------------------ helpers ---------------------------- */
+
+static int64_t product(const int64_t *values, int count) {
+    int64_t p = 1;
+    for (int i = 0; i < count; i++) p *= values[i];
+    return p;
+}
+
+static int64_t src_count(const jconv_conv_desc *d) { return d->batch * d->in_channels * product(d->in_size, (int)d->spatial_rank); }
+
+static int64_t weight_count(const jconv_conv_desc *d) {
+    return d->out_channels * (d->in_channels / d->groups) * product(d->kernel, (int)d->spatial_rank);
+}
+
+static int64_t dst_count(const jconv_conv_desc *d, const int64_t *out) {
+    return d->batch * d->out_channels * product(out, (int)d->spatial_rank);
+}
+
+static void describe(const jconv_conv_desc *d, char *text, size_t size) {
+    int len = snprintf(text, size, "rank=%lld N=%lld IC=%lld OC=%lld groups=%lld", (long long)d->spatial_rank,
+                       (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels, (long long)d->groups);
+    for (int i = 0; i < (int)d->spatial_rank && len > 0 && (size_t)len < size; i++)
+        len += snprintf(text + len, size - (size_t)len, " [in=%lld k=%lld s=%lld p=%lld/%lld d=%lld]",
+                        (long long)d->in_size[i], (long long)d->kernel[i], (long long)d->stride[i],
+                        (long long)d->pad_begin[i], (long long)d->pad_end[i], (long long)d->dilation[i]);
+}
+
+static float activate(const jconv_post_ops *post_ops, double v) {
+    float f = (float)v;
+    if (post_ops->activation == JCONV_ACTIVATION_RELU) return f < 0 ? 0.0f : f;
+    if (post_ops->activation == JCONV_ACTIVATION_CLAMP) return fminf(fmaxf(f, post_ops->clamp_min), post_ops->clamp_max);
+    return f;
+}
+
+/* ------------------------------------------------------------ hand-computed cases ---------------- */
+
+static void run_1d(const float *x, int64_t n, const float *w, int64_t k, int64_t stride, float *y, int64_t *out) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 1);
+    d.in_size[0] = n;
+    d.kernel[0] = k;
+    d.stride[0] = stride;
+    CHECK(jconv_conv_output_size(&d, out) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(jconv_conv(&d, x, w, NULL, JCONV_ALGO_AUTO, NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+}
+
+static void test_row_of_five(void) {
+    /* y[i] = x[s*i] + 2 x[s*i + 1] over the row 1 2 3 4 5 */
+    const float x[5] = {1, 2, 3, 4, 5}, w[2] = {1, 2};
+    float y[4] = {0};
+    int64_t out;
+    run_1d(x, 5, w, 2, 1, y, &out);
+    CHECK(out == 4 && y[0] == 5 && y[1] == 8 && y[2] == 11 && y[3] == 14, "stride 1: %lld outputs", (long long)out);
+    run_1d(x, 5, w, 2, 3, y, &out);
+    CHECK(out == 2 && y[0] == 5 && y[1] == 14, "stride 3: %lld outputs", (long long)out);
+    run_1d(x, 5, w, 2, 4, y, &out);
+    CHECK(out == 1 && y[0] == 5, "stride 4: %lld outputs", (long long)out);
+}
+
+static void test_eight_filters(void) {
+    /* 8x7x7 input of ones, 8 filters 8x3x3 of ones: 8x5x5 outputs, each 8*9 = 72. */
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = d.out_channels = 8;
+    d.in_size[0] = d.in_size[1] = 7;
+    d.kernel[0] = d.kernel[1] = 3;
+    int64_t out[3];
+    CHECK(jconv_conv_output_size(&d, out) == JCONV_OK && out[0] == 5 && out[1] == 5, "output %lldx%lld",
+          (long long)out[0], (long long)out[1]);
+    float x[8 * 49], w[8 * 8 * 9], y[8 * 25];
+    for (int i = 0; i < 8 * 49; i++) x[i] = 1;
+    for (int i = 0; i < 8 * 72; i++) w[i] = 1;
+    CHECK(jconv_conv(&d, x, w, NULL, JCONV_ALGO_DIRECT, NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+    int all = 1;
+    for (int i = 0; i < 8 * 25; i++) all &= y[i] == 72.0f;
+    CHECK(all, "every output is 72");
+}
+
+static void test_padding_dilation_bias_relu(void) {
+    /* x = 1..9 in 3x3; kernel [[1, 0], [0, -1]] dilated by 2 spans 3x3: with pad 1 on each side the
+     * output is 3x3 and y[i][j] = x[i-1][j-1] - x[i+1][j+1] (padding zeros), then + bias 0.5, ReLU. */
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_size[0] = d.in_size[1] = 3;
+    d.kernel[0] = d.kernel[1] = 2;
+    d.dilation[0] = d.dilation[1] = 2;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 1;
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 0, 0, -1}, bias = 0.5f;
+    /* x[i-1][j-1] - x[i+1][j+1] for i, j in 0..2: */
+    const float expected_raw[9] = {-5, -6, 0, -8, -8, 2, 0, 4, 5};
+    float y[9];
+    jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+    CHECK(jconv_conv(&d, x, w, &bias, JCONV_ALGO_AUTO, &relu, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+    int all = 1;
+    for (int i = 0; i < 9; i++) all &= y[i] == fmaxf(expected_raw[i] + bias, 0.0f);
+    CHECK(all, "dilated, padded 2x2 kernel with bias and ReLU");
+}
+
+static void test_asymmetric_padding(void) {
+    /* 1-D x = 1 2 3, k = 1 1 1, pad begin 2 end 0: windows [0 0 1] [0 1 2] [1 2 3] -> 1 3 6 */
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 1);
+    d.in_size[0] = 3;
+    d.kernel[0] = 3;
+    d.pad_begin[0] = 2;
+    const float x[3] = {1, 2, 3}, w[3] = {1, 1, 1};
+    float y[3];
+    int64_t out[3];
+    CHECK(jconv_conv_output_size(&d, out) == JCONV_OK && out[0] == 3, "output %lld", (long long)out[0]);
+    CHECK(jconv_conv(&d, x, w, NULL, JCONV_ALGO_AUTO, NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(y[0] == 1 && y[1] == 3 && y[2] == 6, "got %g %g %g", y[0], y[1], y[2]);
+}
+
+/* ------------------------------------------------------------ random shapes vs reference -------- */
+
+static void random_desc(jconv_conv_desc *d) {
+    for (;;) {
+        int rank = (int)uniform_int(1, 3);
+        jconv_conv_desc_init(d, rank);
+        static const int64_t max_in[3] = {40, 13, 7};
+        d->batch = uniform_int(1, 3);
+        int64_t kind = uniform_int(0, 5);
+        d->groups = kind <= 2 ? 1 : kind == 3 ? uniform_int(2, 3) : uniform_int(1, 6);
+        d->in_channels = d->groups * uniform_int(1, 4);
+        d->out_channels = d->groups * uniform_int(1, 4);
+        if (kind == 5) d->in_channels = d->out_channels = d->groups; /* depthwise */
+        for (int i = 0; i < rank; i++) {
+            d->in_size[i] = uniform_int(1, max_in[rank - 1]);
+            d->kernel[i] = uniform_int(1, rank == 3 ? 3 : 5);
+            d->stride[i] = uniform_int(1, 3);
+            d->dilation[i] = uniform_int(0, 3) == 0 ? uniform_int(2, 3) : 1;
+            d->pad_begin[i] = uniform_int(0, 3);
+            d->pad_end[i] = uniform_int(0, 2) == 0 ? uniform_int(0, 3) : d->pad_begin[i];
+        }
+        int64_t out[3];
+        if (jconv_conv_output_size(d, out) == JCONV_OK) return;
+    }
+}
+
+static void test_random_shapes(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        random_desc(&d);
+        int64_t out[3];
+        jconv_conv_output_size(&d, out);
+        const int64_t ns = src_count(&d), nw = weight_count(&d), nd = dst_count(&d, out);
+        float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
+        float *residual = random_floats(nd);
+        const int with_bias = (int)uniform_int(0, 1), with_residual = uniform_int(0, 3) == 0;
+        jconv_post_ops post_ops = {(int32_t)uniform_int(0, 2), -0.5f, 0.75f, 0};
+
+        /* The reference and its magnitude: the same sum over |x| |w| bounds the rounding error. */
+        double *ref = malloc((size_t)nd * sizeof(double)), *magnitude = malloc((size_t)nd * sizeof(double));
+        float *ax = malloc((size_t)ns * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
+        for (int64_t i = 0; i < ns; i++) ax[i] = fabsf(x[i]);
+        for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
+        conv_reference(&d, out, x, w, with_bias ? b : NULL, ref);
+        conv_reference(&d, out, ax, aw, NULL, magnitude);
+        const int64_t taps = weight_count(&d) / d.out_channels;
+
+        float *y = malloc((size_t)nd * sizeof(float));
+        for (int64_t i = 0; i < nd; i++) y[i] = NAN; /* garbage: every output must be written */
+        jconv_conv_plan *plan = NULL;
+        jconv_status status = jconv_conv_plan_create(&d, w, with_bias ? b : NULL, JCONV_ALGO_AUTO, &post_ops, &plan);
+        char text[512];
+        describe(&d, text, sizeof text);
+        CHECK(status == JCONV_OK, "case %d %s: %s", c, text, jconv_last_error());
+        if (status == JCONV_OK) {
+            CHECK(jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, y) == JCONV_OK, "%s",
+                  jconv_last_error());
+            int64_t bad = -1;
+            for (int64_t i = 0; i < nd && bad < 0; i++) {
+                double expected = ref[i] + (with_residual ? residual[i] : 0.0);
+                double scale = magnitude[i] + (with_bias ? fabs(b[i / (nd / d.batch / d.out_channels) % d.out_channels]) : 0) +
+                               (with_residual ? fabs(residual[i]) : 0);
+                double tolerance = (double)(taps + 3) * FLT_EPSILON * scale + 1e-30;
+                float want = activate(&post_ops, expected);
+                /* The activation is 1-Lipschitz, so the bound carries through it. */
+                if (!(fabs((double)y[i] - (double)want) <= tolerance)) bad = i;
+            }
+            CHECK(bad < 0, "case %d %s post=%d bias=%d residual=%d: output %lld differs", c, text,
+                  (int)post_ops.activation, with_bias, with_residual, (long long)bad);
+            /* Execute is deterministic: a second run gives the same bits. */
+            float *again = malloc((size_t)nd * sizeof(float));
+            jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, again);
+            CHECK(memcmp(again, y, (size_t)nd * sizeof(float)) == 0, "case %d: repeat differs", c);
+            free(again);
+        }
+        jconv_conv_plan_destroy(plan);
+        free(x), free(w), free(b), free(residual), free(ref), free(magnitude), free(ax), free(aw), free(y);
+    }
+}
+
+/* ------------------------------------------------------------ bad input ------------------------- */
+
+static void valid_desc(jconv_conv_desc *d) {
+    jconv_conv_desc_init(d, 2);
+    d->batch = 2;
+    d->in_channels = 4;
+    d->out_channels = 6;
+    d->groups = 2;
+    d->in_size[0] = 5, d->in_size[1] = 6;
+    d->kernel[0] = 3, d->kernel[1] = 3;
+}
+
+static void expect_rejected(const jconv_conv_desc *d, jconv_status want, const char *needle, const char *what) {
+    float x[1024] = {0}, w[1024] = {0};
+    float y[4] = {7, 7, 7, 7};
+    jconv_conv_plan *plan = (jconv_conv_plan *)&plan; /* garbage: must be reset to NULL */
+    jconv_status status = jconv_conv_plan_create(d, w, NULL, JCONV_ALGO_AUTO, NULL, &plan);
+    CHECK(status == want && plan == NULL, "%s: status %d (%s), want %d", what, (int)status, jconv_last_error(), (int)want);
+    CHECK(strstr(jconv_last_error(), needle) != NULL, "%s: message '%s' should name '%s'", what, jconv_last_error(), needle);
+    int64_t out[3];
+    CHECK(jconv_conv_output_size(d, out) == want, "%s: output_size agrees", what);
+    CHECK(jconv_conv(d, x, w, NULL, JCONV_ALGO_AUTO, NULL, NULL, y) == want && y[0] == 7, "%s: one-shot agrees", what);
+}
+
+static void test_bad_descriptors(void) {
+    jconv_conv_desc d;
+#define MUTATED(field_change, needle)                                                                              \
+    do {                                                                                                          \
+        valid_desc(&d);                                                                                           \
+        field_change;                                                                                             \
+        expect_rejected(&d, JCONV_INVALID_ARGUMENT, needle, #field_change);                                       \
+    } while (0)
+    MUTATED(d.spatial_rank = 0, "spatial_rank");
+    MUTATED(d.spatial_rank = 4, "spatial_rank");
+    MUTATED(d.batch = 0, "batch");
+    MUTATED(d.batch = -3, "batch");
+    MUTATED(d.in_channels = 0, "in_channels");
+    MUTATED(d.out_channels = -1, "out_channels");
+    MUTATED(d.groups = 0, "groups");
+    MUTATED(d.groups = 3, "groups=3 does not divide in_channels=4");
+    MUTATED((d.groups = 4, d.in_channels = 8), "groups=4 does not divide out_channels=6");
+    MUTATED(d.in_size[1] = 0, "in_size[1]");
+    MUTATED(d.kernel[0] = 0, "kernel[0]");
+    MUTATED(d.stride[1] = 0, "stride[1]");
+    MUTATED(d.dilation[0] = -1, "dilation[0]");
+    MUTATED(d.pad_begin[0] = -1, "pad_begin[0]");
+    MUTATED(d.pad_end[1] = -2, "pad_end[1]");
+    MUTATED(d.kernel[1] = 7, "kernel[1]=7");
+    MUTATED((d.kernel[0] = 3, d.dilation[0] = 3), "kernel[0]=3 with dilation 3");
+    MUTATED(d.in_size[0] = INT64_MAX, "in_size[0]");
+    MUTATED((d.in_size[0] = 1LL << 40, d.in_size[1] = 1LL << 40), "overflow");
+    MUTATED((d.kernel[0] = 1LL << 40, d.dilation[0] = 1LL << 40), "overflows");
+#undef MUTATED
+    expect_rejected(NULL, JCONV_INVALID_ARGUMENT, "desc", "NULL desc");
+}
+
+static void test_bad_calls(void) {
+    jconv_conv_desc d;
+    valid_desc(&d);
+    float x[240] = {0}, w[108] = {0}, y[192];
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, NULL, NULL, JCONV_ALGO_AUTO, NULL, &plan) == JCONV_INVALID_ARGUMENT &&
+              strstr(jconv_last_error(), "weights"),
+          "NULL weights: %s", jconv_last_error());
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_AUTO, NULL, NULL) == JCONV_INVALID_ARGUMENT, "NULL plan");
+    CHECK(jconv_conv_plan_create(&d, w, NULL, (jconv_algorithm)99, NULL, &plan) == JCONV_INVALID_ARGUMENT &&
+              strstr(jconv_last_error(), "algorithm=99"),
+          "bad algorithm: %s", jconv_last_error());
+    jconv_post_ops bad_clamp = {JCONV_ACTIVATION_CLAMP, 6.0f, 0.0f, 0};
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_AUTO, &bad_clamp, &plan) == JCONV_INVALID_ARGUMENT &&
+              strstr(jconv_last_error(), "clamp_min"),
+          "clamp min > max: %s", jconv_last_error());
+    jconv_post_ops bad_kind = {42, 0, 0, 0};
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_AUTO, &bad_kind, &plan) == JCONV_INVALID_ARGUMENT,
+          "unknown activation");
+    for (int a = JCONV_ALGO_AUTO; a <= JCONV_ALGO_DEPTHWISE; a++) {
+        jconv_status status = jconv_conv_plan_create(&d, w, NULL, (jconv_algorithm)a, NULL, &plan);
+        if (jconv_algorithm_available((jconv_algorithm)a)) {
+            CHECK(status == JCONV_OK, "algorithm %s: %s", jconv_algorithm_name((jconv_algorithm)a), jconv_last_error());
+        } else {
+            CHECK(status == JCONV_UNSUPPORTED && strstr(jconv_last_error(), jconv_algorithm_name((jconv_algorithm)a)),
+                  "algorithm %s not built: %s", jconv_algorithm_name((jconv_algorithm)a), jconv_last_error());
+        }
+        jconv_conv_plan_destroy(plan);
+    }
+
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_DIRECT, NULL, &plan) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(strcmp(jconv_conv_plan_algorithm_name(plan), "direct") == 0, "algorithm name");
+    CHECK(jconv_conv_plan_execute(NULL, x, NULL, y) == JCONV_INVALID_ARGUMENT, "NULL plan executes");
+    CHECK(jconv_conv_plan_execute(plan, NULL, NULL, y) == JCONV_INVALID_ARGUMENT, "NULL src");
+    CHECK(jconv_conv_plan_execute(plan, x, NULL, NULL) == JCONV_INVALID_ARGUMENT, "NULL dst");
+    CHECK(jconv_conv_plan_execute(plan, x, NULL, x + 8) == JCONV_INVALID_ARGUMENT && strstr(jconv_last_error(), "overlap"),
+          "src overlaps dst");
+    CHECK(jconv_conv_plan_execute(plan, x, y + 1, y) == JCONV_INVALID_ARGUMENT, "residual shifted over dst");
+    CHECK(jconv_conv_plan_execute(plan, x, y, y) == JCONV_OK, "residual == dst is allowed");
+    jconv_conv_plan_destroy(plan);
+    jconv_conv_plan_destroy(NULL);
+
+    jconv_algorithm a;
+    CHECK(jconv_algorithm_from_name("winograd-f4x3", &a) == JCONV_OK && a == JCONV_ALGO_WINOGRAD_F4X3, "from name");
+    CHECK(jconv_algorithm_from_name("fast", &a) == JCONV_INVALID_ARGUMENT && strstr(jconv_last_error(), "fast"),
+          "unknown name");
+    CHECK(jconv_set_num_threads(0) == JCONV_INVALID_ARGUMENT && strstr(jconv_last_error(), "threads=0"), "0 threads");
+    CHECK(strcmp(jconv_status_string(JCONV_INVALID_ARGUMENT), "invalid argument") == 0, "status string");
+    CHECK(strcmp(jconv_status_string((jconv_status)77), "unknown status") == 0, "unknown status string");
+}
+
+/* ------------------------------------------------------------ main ------------------------------ */
+
+int main(int argc, char **argv) {
+    int threads = 0, cases = 300;
+    rng_state = 0x9E3779B97F4A7C15ULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--cases") == 0) cases = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--seed") == 0) rng_state = strtoull(argv[i + 1], NULL, 0) | 1;
+    }
+    if (threads > 0 && jconv_set_num_threads(threads) != JCONV_OK) {
+        fprintf(stderr, "cannot set %d threads: %s\n", threads, jconv_last_error());
+        return 1;
+    }
+    printf("jconv %s, isa %s (cpu %s), %d threads, openmp %d\n", jconv_version(), jconv_isa(), jconv_cpu_isa(),
+           jconv_get_num_threads(), jconv_has_openmp());
+
+    test_row_of_five();
+    test_eight_filters();
+    test_padding_dilation_bias_relu();
+    test_asymmetric_padding();
+    test_random_shapes(cases);
+    test_bad_descriptors();
+    test_bad_calls();
+    CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
