@@ -1,0 +1,284 @@
+package dev.jconv;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The hyper-parameters of a convolution, as torch.nn.functional.conv{1,2,3}d takes them: stride,
+ * padding, dilation and groups. Channels and kernel sizes come from the weight's shape. Immutable;
+ * built with {@link #builder()}, which checks each value as it is given.
+ *
+ * <p>Each per-dimension list holds one value (used for every spatial dim) or one per spatial dim, in
+ * natural order (D, then H, then W). Padding is symmetric ({@code padding(1)}), asymmetric
+ * ({@code padding(begin, end)}), {@code valid} (none) or {@code same} (stride 1 only, as PyTorch:
+ * total {@code dilation * (kernel - 1)} per dim, the odd one at the end).
+ */
+public final class ConvSpec {
+    /** How padding is given. */
+    public enum Padding {
+        EXPLICIT, SAME, VALID
+    }
+
+    private static final long[] ONE = {1};
+    private static final long[] ZERO = {0};
+    private static final ConvSpec DEFAULTS = builder().build();
+
+    private final long[] stride;
+    private final long[] dilation;
+    private final long[] padBegin;
+    private final long[] padEnd;
+    private final Padding padding;
+    private final long groups;
+
+    private ConvSpec(Builder b) {
+        this.stride = b.stride;
+        this.dilation = b.dilation;
+        this.padBegin = b.padBegin;
+        this.padEnd = b.padEnd;
+        this.padding = b.padding;
+        this.groups = b.groups;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Stride 1, no padding, dilation 1, one group. */
+    public static ConvSpec defaults() {
+        return DEFAULTS;
+    }
+
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    public long[] dilation() {
+        return dilation.clone();
+    }
+
+    /** The explicit padding before each dim (zeros for {@code valid}; not used for {@code same}). */
+    public long[] padBegin() {
+        return padBegin.clone();
+    }
+
+    public long[] padEnd() {
+        return padEnd.clone();
+    }
+
+    public Padding padding() {
+        return padding;
+    }
+
+    public long groups() {
+        return groups;
+    }
+
+    /**
+     * Checks the spec against an input and weight shape and resolves every size. The messages name
+     * the argument: {@code groups=3 does not divide in_channels=8}.
+     */
+    ConvGeometry resolve(long[] inputShape, long[] weightShape) {
+        if (inputShape == null) throw new IllegalArgumentException("input shape is null");
+        if (weightShape == null) throw new IllegalArgumentException("weight shape is null");
+        int rank = inputShape.length - 2;
+        if (rank < 1 || rank > 3) {
+            throw new IllegalArgumentException("input must have 3, 4 or 5 dims (N, C, then 1 to 3 spatial), got shape "
+                    + Arrays.toString(inputShape));
+        }
+        if (weightShape.length != inputShape.length) {
+            throw new IllegalArgumentException("weight must have " + inputShape.length + " dims (OC, IC/groups, kernel) for a "
+                    + rank + "-D convolution, got shape " + Arrays.toString(weightShape));
+        }
+        for (int i = 0; i < inputShape.length; i++) {
+            if (inputShape[i] < 1) {
+                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": "
+                        + dimName("input", i, rank) + "=" + inputShape[i] + " must be >= 1");
+            }
+            if (weightShape[i] < 1) {
+                throw new IllegalArgumentException("weight shape " + Arrays.toString(weightShape) + ": "
+                        + dimName("weight", i, rank) + "=" + weightShape[i] + " must be >= 1");
+            }
+        }
+        long inChannels = inputShape[1];
+        long outChannels = weightShape[0];
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("groups=" + groups + " does not divide out_channels=" + outChannels
+                    + " (weight shape " + Arrays.toString(weightShape) + ")");
+        }
+        if (inChannels % groups != 0) {
+            throw new IllegalArgumentException("groups=" + groups + " does not divide in_channels=" + inChannels
+                    + " (input shape " + Arrays.toString(inputShape) + ")");
+        }
+        if (weightShape[1] * groups != inChannels) {
+            throw new IllegalArgumentException("input has in_channels=" + inChannels + " but weight shape "
+                    + Arrays.toString(weightShape) + " with groups=" + groups + " expects " + weightShape[1] * groups);
+        }
+        long[] in = Arrays.copyOfRange(inputShape, 2, inputShape.length);
+        long[] kernel = Arrays.copyOfRange(weightShape, 2, weightShape.length);
+        long[] s = perDim("stride", stride, rank);
+        long[] d = perDim("dilation", dilation, rank);
+        long[] begin;
+        long[] end;
+        if (padding == Padding.SAME) {
+            begin = new long[rank];
+            end = new long[rank];
+            for (int i = 0; i < rank; i++) {
+                long[] same = Shapes.samePadding(kernel[i], d[i]);
+                begin[i] = same[0];
+                end[i] = same[1];
+            }
+        } else {
+            begin = perDim("padding", padBegin, rank);
+            end = perDim("padding", padEnd, rank);
+        }
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            out[i] = Shapes.convOutputSize(in[i], kernel[i], s[i], begin[i], end[i], d[i]);
+        }
+        return new ConvGeometry(inputShape[0], inChannels, outChannels, groups, in, kernel, s, begin, end, d, out);
+    }
+
+    private static String dimName(String tensor, int dim, int rank) {
+        String[] names = "input".equals(tensor) ? new String[] {"N", "C"} : new String[] {"OC", "IC/groups"};
+        if (dim < 2) return names[dim];
+        return "DHW".substring(3 - rank).charAt(dim - 2) + "";
+    }
+
+    private static long[] perDim(String name, long[] values, int rank) {
+        if (values.length == 1) {
+            long[] out = new long[rank];
+            Arrays.fill(out, values[0]);
+            return out;
+        }
+        if (values.length != rank) {
+            throw new IllegalArgumentException(name + " has " + values.length + " values " + Arrays.toString(values)
+                    + "; a " + rank + "-D convolution needs 1 or " + rank);
+        }
+        return values.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ConvSpec)) return false;
+        ConvSpec s = (ConvSpec) o;
+        return groups == s.groups && padding == s.padding && Arrays.equals(stride, s.stride)
+                && Arrays.equals(dilation, s.dilation) && Arrays.equals(padBegin, s.padBegin)
+                && Arrays.equals(padEnd, s.padEnd);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(groups, padding, Arrays.hashCode(stride), Arrays.hashCode(dilation),
+                Arrays.hashCode(padBegin), Arrays.hashCode(padEnd));
+    }
+
+    @Override
+    public String toString() {
+        String pad;
+        switch (padding) {
+            case SAME:
+                pad = "same";
+                break;
+            case VALID:
+                pad = "valid";
+                break;
+            default:
+                pad = Arrays.equals(padBegin, padEnd) ? Arrays.toString(padBegin)
+                        : Arrays.toString(padBegin) + "/" + Arrays.toString(padEnd);
+        }
+        return "ConvSpec{stride=" + Arrays.toString(stride) + ", padding=" + pad + ", dilation="
+                + Arrays.toString(dilation) + ", groups=" + groups + "}";
+    }
+
+    /** Builds a {@link ConvSpec}; each setter checks its values and names them when it throws. */
+    public static final class Builder {
+        private long[] stride = ONE;
+        private long[] dilation = ONE;
+        private long[] padBegin = ZERO;
+        private long[] padEnd = ZERO;
+        private Padding padding = Padding.EXPLICIT;
+        private long groups = 1;
+
+        private Builder() {}
+
+        public Builder stride(long... stride) {
+            this.stride = checked("stride", stride, 1);
+            return this;
+        }
+
+        public Builder dilation(long... dilation) {
+            this.dilation = checked("dilation", dilation, 1);
+            return this;
+        }
+
+        /** Symmetric padding: the same number of zeros before and after each dim. */
+        public Builder padding(long... padding) {
+            this.padBegin = checked("padding", padding, 0);
+            this.padEnd = this.padBegin;
+            this.padding = Padding.EXPLICIT;
+            return this;
+        }
+
+        /** Asymmetric padding: zeros before and after each dim, lists of equal length. */
+        public Builder padding(long[] begin, long[] end) {
+            long[] b = checked("padding begin", begin, 0);
+            long[] e = checked("padding end", end, 0);
+            if (b.length != e.length) {
+                throw new IllegalArgumentException("padding begin " + Arrays.toString(b) + " and end "
+                        + Arrays.toString(e) + " must have the same length");
+            }
+            this.padBegin = b;
+            this.padEnd = e;
+            this.padding = Padding.EXPLICIT;
+            return this;
+        }
+
+        /** Output size equal to input size (stride 1 only, as in PyTorch). */
+        public Builder paddingSame() {
+            this.padding = Padding.SAME;
+            this.padBegin = ZERO;
+            this.padEnd = ZERO;
+            return this;
+        }
+
+        /** No padding. */
+        public Builder paddingValid() {
+            this.padding = Padding.VALID;
+            this.padBegin = ZERO;
+            this.padEnd = ZERO;
+            return this;
+        }
+
+        public Builder groups(long groups) {
+            if (groups < 1) throw new IllegalArgumentException("groups=" + groups + " must be >= 1");
+            this.groups = groups;
+            return this;
+        }
+
+        public ConvSpec build() {
+            if (padding == Padding.SAME) {
+                for (long s : stride) {
+                    if (s != 1) {
+                        throw new IllegalArgumentException("padding=same needs stride 1 in every dim (as PyTorch), got stride="
+                                + Arrays.toString(stride));
+                    }
+                }
+            }
+            return new ConvSpec(this);
+        }
+
+        private static long[] checked(String name, long[] values, long min) {
+            if (values == null || values.length < 1 || values.length > 3) {
+                throw new IllegalArgumentException(name + " needs 1 to 3 values, got "
+                        + (values == null ? "null" : Arrays.toString(values)));
+            }
+            for (long v : values) {
+                if (v < min) {
+                    throw new IllegalArgumentException(name + "=" + Arrays.toString(values) + ": every value must be >= "
+                            + min);
+                }
+            }
+            return values.clone();
+        }
+    }
+}

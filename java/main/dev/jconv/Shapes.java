@@ -1,0 +1,111 @@
+package dev.jconv;
+
+import java.util.List;
+
+/** Size arithmetic users reach for: output sizes, {@code same} padding, receptive fields, MACs and FLOPs. */
+public final class Shapes {
+    private Shapes() {}
+
+    /**
+     * One dimension of a convolution's output, as PyTorch computes it:
+     * {@code floor((in + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1}.
+     *
+     * @throws IllegalArgumentException when a value is out of range or the dilated kernel is larger
+     *     than the padded input
+     */
+    public static long convOutputSize(long in, long kernel, long stride, long padBegin, long padEnd, long dilation) {
+        requireAtLeast("in", in, 1);
+        requireAtLeast("kernel", kernel, 1);
+        requireAtLeast("stride", stride, 1);
+        requireAtLeast("padBegin", padBegin, 0);
+        requireAtLeast("padEnd", padEnd, 0);
+        requireAtLeast("dilation", dilation, 1);
+        try {
+            long padded = Math.addExact(Math.addExact(in, padBegin), padEnd);
+            long span = Math.addExact(Math.multiplyExact(dilation, kernel - 1), 1);
+            if (span > padded) {
+                throw new IllegalArgumentException("kernel=" + kernel + " with dilation=" + dilation + " spans " + span
+                        + ", more than the padded input " + padded + " (in=" + in + " + padding " + padBegin + " + "
+                        + padEnd + ")");
+            }
+            return (padded - span) / stride + 1;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("sizes overflow: in=" + in + ", kernel=" + kernel + ", dilation="
+                    + dilation + ", padding " + padBegin + "/" + padEnd);
+        }
+    }
+
+    /** The output shape of a convolution of this input and weight shape. */
+    public static long[] convOutputShape(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        return spec.resolve(inputShape, weightShape).outputShape();
+    }
+
+    /**
+     * {@code same} padding for one dim at stride 1: {begin, end} with begin + end =
+     * dilation * (kernel - 1) and the odd one at the end, as PyTorch pads.
+     */
+    public static long[] samePadding(long kernel, long dilation) {
+        requireAtLeast("kernel", kernel, 1);
+        requireAtLeast("dilation", dilation, 1);
+        long total = Math.multiplyExact(dilation, kernel - 1);
+        return new long[] {total / 2, total - total / 2};
+    }
+
+    /** One layer of a stack, along one spatial dim, for {@link #receptiveField}. Pooling layers count too. */
+    public record Layer(long kernel, long stride, long dilation) {
+        public Layer {
+            requireAtLeast("kernel", kernel, 1);
+            requireAtLeast("stride", stride, 1);
+            requireAtLeast("dilation", dilation, 1);
+        }
+
+        public Layer(long kernel, long stride) {
+            this(kernel, stride, 1);
+        }
+    }
+
+    /**
+     * How many input positions along one dim one output of the stack sees: starting from 1, each
+     * layer adds {@code dilation * (kernel - 1)} times the product of the strides before it.
+     */
+    public static long receptiveField(List<Layer> layers) {
+        long field = 1;
+        long jump = 1;
+        for (Layer layer : layers) {
+            field = Math.addExact(field, Math.multiplyExact(Math.multiplyExact(layer.dilation(), layer.kernel() - 1), jump));
+            jump = Math.multiplyExact(jump, layer.stride());
+        }
+        return field;
+    }
+
+    /** The distance in input positions between neighbouring outputs of the stack: the product of strides. */
+    public static long effectiveStride(List<Layer> layers) {
+        long jump = 1;
+        for (Layer layer : layers) jump = Math.multiplyExact(jump, layer.stride());
+        return jump;
+    }
+
+    /**
+     * Multiply-accumulates of a convolution: N * OC * prod(out) * (IC / groups) * prod(kernel),
+     * padding taps included (as layer suites and most papers count them).
+     */
+    public static long convMacs(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        ConvGeometry g = spec.resolve(inputShape, weightShape);
+        long macs = Math.multiplyExact(g.batch, g.outChannels);
+        macs = Math.multiplyExact(macs, g.inChannels / g.groups);
+        for (int i = 0; i < g.rank; i++) {
+            macs = Math.multiplyExact(macs, g.outSize[i]);
+            macs = Math.multiplyExact(macs, g.kernel[i]);
+        }
+        return macs;
+    }
+
+    /** FLOPs of a convolution: 2 x MACs. */
+    public static long convFlops(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        return Math.multiplyExact(2L, convMacs(inputShape, weightShape, spec));
+    }
+
+    private static void requireAtLeast(String name, long value, long min) {
+        if (value < min) throw new IllegalArgumentException(name + "=" + value + " must be >= " + min);
+    }
+}

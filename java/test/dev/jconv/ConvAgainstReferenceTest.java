@@ -1,0 +1,71 @@
+package dev.jconv;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every native path against the Java reference on 240 seeded random shapes (every parameter, every rank). */
+class ConvAgainstReferenceTest {
+    private static int defaultThreads;
+
+    @BeforeAll
+    static void rememberThreads() {
+        defaultThreads = JConv.numThreads();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        JConv.setNumThreads(defaultThreads);
+    }
+
+    static LongStream seeds() {
+        return LongStream.range(0, 240);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void oneShotAndPlannedLayerMatchTheReference(long seed) {
+        RandomConvCase c = new RandomConvCase(seed);
+        JConv.setNumThreads(1 + (int) (seed / 3 % 2)); // 1 and 2 threads, across every rank
+        float[] expected = c.reference();
+        float[] magnitude = c.magnitude();
+        long[] outShape = c.outputShape();
+        int perChannel = expected.length / (int) (outShape[0] * outShape[1]);
+        if (c.bias != null) {
+            for (int i = 0; i < magnitude.length; i++) magnitude[i] += Math.abs(c.bias[i / perChannel % (int) outShape[1]]);
+        }
+
+        try (Tensor x = Tensor.of(c.input, c.inputShape);
+                Tensor w = Tensor.of(c.weight, c.weightShape);
+                Tensor b = c.bias == null ? null : Tensor.of(c.bias, c.weightShape[0])) {
+            try (Tensor y = Functional.conv(x, w, b, c.spec(), Algorithm.AUTO)) {
+                assertArrayEquals(outShape, y.shape(), c.toString());
+                Tolerance.assertClose(expected, y.toArray(), magnitude, c.taps(), "one-shot " + c);
+            }
+
+            // The planned layer, with an activation and (every third seed) a residual added in place.
+            Activation[] activations = {Activation.NONE, Activation.RELU, Activation.clamp(-0.5f, 0.75f)};
+            Activation activation = activations[(int) (seed % 3)];
+            boolean withResidual = seed % 3 == 1;
+            float[] residual = RandomConvCase.values(new java.util.SplittableRandom(~seed), expected.length);
+            float[] want = new float[expected.length];
+            float[] bound = magnitude.clone();
+            for (int i = 0; i < want.length; i++) {
+                float pre = withResidual ? (float) ((double) expected[i] + residual[i]) : expected[i];
+                want[i] = activation.apply(pre);
+                if (withResidual) bound[i] += Math.abs(residual[i]);
+            }
+            try (Conv conv = Conv.builder(w).bias(b).spec(c.spec()).algorithm(Algorithm.DIRECT)
+                    .activation(activation).build();
+                    Tensor y = withResidual ? Tensor.of(residual, outShape) : Tensor.zeros(outShape)) {
+                conv.forward(x, withResidual ? y : null, y);
+                Tolerance.assertClose(want, y.toArray(), bound, c.taps(),
+                        "planned " + activation + (withResidual ? " + residual " : " ") + c);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.jconv;
+
+import dev.jconv.reference.ReferenceConv;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * A seeded random convolution covering every parameter: rank 1 to 3, batch, groups (including
+ * depthwise), odd and tiny sizes, stride, dilation, asymmetric padding; with data in [-1, 1].
+ */
+final class RandomConvCase {
+    final long seed;
+    final long[] inputShape;
+    final long[] weightShape;
+    final long[] stride;
+    final long[] padBegin;
+    final long[] padEnd;
+    final long[] dilation;
+    final long groups;
+    final float[] input;
+    final float[] weight;
+    final float[] bias;
+
+    RandomConvCase(long seed) {
+        this.seed = seed;
+        SplittableRandom r = new SplittableRandom(seed);
+        int rank = 1 + (int) (seed % 3); // every rank equally often
+        int[] maxIn = {40, 13, 7};
+        while (true) {
+            long batch = r.nextInt(1, 4);
+            int kind = r.nextInt(6);
+            long g = kind <= 2 ? 1 : kind == 3 ? r.nextInt(2, 4) : r.nextInt(1, 7);
+            long ic = g * r.nextInt(1, 5);
+            long oc = g * r.nextInt(1, 5);
+            if (kind == 5) ic = oc = g; // depthwise
+            long[] in = new long[rank];
+            long[] k = new long[rank];
+            long[] s = new long[rank];
+            long[] pb = new long[rank];
+            long[] pe = new long[rank];
+            long[] d = new long[rank];
+            boolean fits = true;
+            for (int i = 0; i < rank; i++) {
+                in[i] = r.nextInt(1, maxIn[rank - 1] + 1);
+                k[i] = r.nextInt(1, rank == 3 ? 4 : 6);
+                s[i] = r.nextInt(1, 4);
+                d[i] = r.nextInt(4) == 0 ? r.nextInt(2, 4) : 1;
+                pb[i] = r.nextInt(4);
+                pe[i] = r.nextInt(3) == 0 ? r.nextInt(4) : pb[i];
+                fits &= d[i] * (k[i] - 1) + 1 <= in[i] + pb[i] + pe[i];
+            }
+            if (!fits) continue;
+            this.inputShape = concat(batch, ic, in);
+            this.weightShape = concat(oc, ic / g, k);
+            this.stride = s;
+            this.padBegin = pb;
+            this.padEnd = pe;
+            this.dilation = d;
+            this.groups = g;
+            break;
+        }
+        this.input = values(r, count(inputShape));
+        this.weight = values(r, count(weightShape));
+        this.bias = r.nextBoolean() ? values(r, (int) weightShape[0]) : null;
+    }
+
+    ConvSpec spec() {
+        return ConvSpec.builder().stride(stride).padding(padBegin, padEnd).dilation(dilation).groups(groups).build();
+    }
+
+    float[] reference() {
+        return ReferenceConv.conv(input, inputShape, weight, weightShape, bias, stride, padBegin, padEnd, dilation, groups);
+    }
+
+    /** The reference over |input| and |weight| (no bias): bounds each output's rounding error. */
+    float[] magnitude() {
+        return ReferenceConv.conv(abs(input), inputShape, abs(weight), weightShape, null, stride, padBegin, padEnd,
+                dilation, groups);
+    }
+
+    long[] outputShape() {
+        return ReferenceConv.outputShape(inputShape, weightShape, stride, padBegin, padEnd, dilation, groups);
+    }
+
+    /** Multiplications summed into one output. */
+    long taps() {
+        long t = 1;
+        for (int i = 1; i < weightShape.length; i++) t *= weightShape[i];
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        return "seed " + seed + ": input " + Arrays.toString(inputShape) + " weight " + Arrays.toString(weightShape)
+                + " stride " + Arrays.toString(stride) + " pad " + Arrays.toString(padBegin) + "/"
+                + Arrays.toString(padEnd) + " dilation " + Arrays.toString(dilation) + " groups " + groups
+                + (bias != null ? " bias" : "");
+    }
+
+    static long[] concat(long a, long b, long[] rest) {
+        long[] s = new long[2 + rest.length];
+        s[0] = a;
+        s[1] = b;
+        System.arraycopy(rest, 0, s, 2, rest.length);
+        return s;
+    }
+
+    static int count(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return Math.toIntExact(n);
+    }
+
+    static float[] values(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    static float[] abs(float[] v) {
+        float[] a = new float[v.length];
+        for (int i = 0; i < v.length; i++) a[i] = Math.abs(v[i]);
+        return a;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.jconv;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The error bound of an fp32 convolution: summing t products in float in any order errs by at
+ * most about (t + 3) * epsilon * sum |products| (plus |bias| and |residual| when added). Each
+ * output is checked against its own bound, computed from the reference over absolute values. An
+ * indexing mistake breaks it by orders of magnitude; honest rounding stays well inside.
+ */
+final class Tolerance {
+    private Tolerance() {}
+
+    static void assertClose(float[] expected, float[] actual, float[] magnitude, long taps, String what) {
+        if (expected.length != actual.length) {
+            fail(what + ": " + actual.length + " outputs, expected " + expected.length);
+        }
+        for (int i = 0; i < expected.length; i++) {
+            double bound = (taps + 3) * (double) Math.ulp(1f) * magnitude[i] + 1e-30;
+            double error = Math.abs((double) actual[i] - expected[i]);
+            if (!(error <= bound)) {
+                fail(what + ": output " + i + " is " + actual[i] + ", expected " + expected[i] + " (error " + error
+                        + " > bound " + bound + ")");
+            }
+        }
+    }
+}
