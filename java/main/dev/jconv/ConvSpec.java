@@ -133,7 +133,12 @@ public final class ConvSpec {
         }
         long[] out = new long[rank];
         for (int i = 0; i < rank; i++) {
-            out[i] = Shapes.convOutputSize(in[i], kernel[i], s[i], begin[i], end[i], d[i]);
+            try {
+                out[i] = Shapes.convOutputSize(in[i], kernel[i], s[i], begin[i], end[i], d[i]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("spatial dim " + dimName("input", i + 2, rank) + " of input "
+                        + Arrays.toString(inputShape) + ", weight " + Arrays.toString(weightShape) + ": " + e.getMessage());
+            }
         }
         return new ConvGeometry(inputShape[0], inChannels, outChannels, groups, in, kernel, s, begin, end, d, out);
     }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing jconv needs, when it is missing: a JDK (17+), Maven, CMake
+# (3.20+) and a C compiler with OpenMP. On Debian/Ubuntu as root it uses apt-get; elsewhere it
+# names what is missing and stops.
+set -euo pipefail
+
+missing=()
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+command -v make >/dev/null 2>&1 || missing+=(make)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "ci/install-deps.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+else
+  echo "ci/install-deps.sh: missing ${missing[*]}; install them (JDK 17+, Maven, CMake >= 3.20, gcc or clang)" >&2
+  exit 1
+fi

@@ -1,0 +1,148 @@
+package dev.jconv.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line, in process: exit codes, outputs, and one stderr line per bad input. */
+class MainTest {
+    @TempDir
+    Path temp;
+
+    private String out;
+    private String err;
+
+    private int run(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return status;
+    }
+
+    private String path(String name) {
+        return temp.resolve(name).toString();
+    }
+
+    @BeforeEach
+    void writeInputs() {
+        // x = 1..5 as [1, 1, 5]; w = [1, 2] as [1, 1, 2]; b = [10]
+        Npy.write(temp.resolve("x.npy"), new float[] {1, 2, 3, 4, 5}, new long[] {1, 1, 5});
+        Npy.write(temp.resolve("w.npy"), new float[] {1, 2}, new long[] {1, 1, 2});
+        Npy.write(temp.resolve("b.npy"), new float[] {10}, new long[] {1});
+        Npy.write(temp.resolve("x2d.npy"), new float[9], new long[] {1, 1, 3, 3});
+    }
+
+    private String[] conv(String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", "conv", "--input", path("x.npy"), "--weight", path("w.npy"),
+                "--output", path("y.npy")));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void runConvWritesTheOutput() {
+        assertEquals(0, run(conv("--bias", path("b.npy"), "--stride", "3")), err);
+        Npy.Array y = Npy.read(temp.resolve("y.npy"));
+        assertArrayEquals(new long[] {1, 1, 2}, y.shape());
+        assertArrayEquals(new float[] {15, 24}, y.data());
+        assertEquals(0, run(conv("--padding-begin", "1", "--padding-end", "0", "--algo", "direct")), err);
+        assertArrayEquals(new float[] {2, 5, 8, 11, 14}, Npy.read(temp.resolve("y.npy")).data());
+        assertEquals(0, run(conv("--padding", "same")), err);
+        assertArrayEquals(new float[] {5, 8, 11, 14, 5}, Npy.read(temp.resolve("y.npy")).data());
+    }
+
+    private void assertBadInput(String needle, String... args) throws IOException {
+        Files.deleteIfExists(temp.resolve("y.npy"));
+        assertEquals(2, run(args), "exit status for " + needle + "; stderr: " + err);
+        assertEquals(1, err.lines().count(), "one line on stderr: " + err);
+        assertTrue(err.contains(needle), "stderr '" + err.trim() + "' should contain '" + needle + "'");
+        assertFalse(err.contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(temp.resolve("y.npy")), "no output file");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws IOException {
+        assertBadInput("missing.npy", "run", "conv", "--input", path("missing.npy"), "--weight", path("w.npy"),
+                "--output", path("y.npy"));
+        Files.writeString(temp.resolve("bad.npy"), "not numpy");
+        assertBadInput("not a .npy file", "run", "conv", "--input", path("bad.npy"), "--weight", path("w.npy"),
+                "--output", path("y.npy"));
+        assertBadInput("--output is required", "run", "conv", "--input", path("x.npy"), "--weight", path("w.npy"));
+        assertBadInput("unknown option --strid", conv("--strid", "2"));
+        assertBadInput("stride", conv("--stride", "0"));
+        assertBadInput("'two' is not an integer", conv("--stride", "two"));
+        assertBadInput("groups=2 does not divide", conv("--groups", "2"));
+        assertBadInput("spatial dim W of input [1, 1, 2], weight [1, 1, 5]: kernel=5", "run", "conv", "--input", path("w.npy"), "--weight", path("x.npy"), "--output",
+                path("y.npy"));
+        assertBadInput("weight must have 4 dims", "run", "conv", "--input", path("x2d.npy"), "--weight", path("w.npy"),
+                "--output", path("y.npy"));
+        assertBadInput("bias has shape [1, 1, 5], expected [1]", conv("--bias", path("x.npy")));
+        assertBadInput("padding=same needs stride 1", conv("--padding", "same", "--stride", "2"));
+        assertBadInput("not both", conv("--padding", "1", "--padding-begin", "1", "--padding-end", "1"));
+        assertBadInput("needs both", conv("--padding-begin", "1"));
+        assertBadInput("algorithm 'fastest'", conv("--algo", "fastest"));
+        assertBadInput("winograd-f6x3", conv("--algo", "winograd-f6x3"));
+        assertBadInput("is given twice", conv("--stride", "1", "--stride", "2"));
+        assertBadInput("needs a value", conv("--stride"));
+        assertBadInput("unknown op 'deconv'", "run", "deconv");
+        assertBadInput("unknown command", "frobnicate");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        assertEquals(2, run(conv("--stride", "0", "--verbose")));
+        assertTrue(err.contains("\tat "), err);
+    }
+
+    @Test
+    void infoNamesVersionIsaAndAlgorithms() {
+        assertEquals(0, run("info"), err);
+        assertTrue(out.contains("jconv 0."), out);
+        assertTrue(out.contains("isa: "), out);
+        assertTrue(out.contains("algorithms: auto, direct"), out);
+    }
+
+    @Test
+    void benchReportsMeasuredAndSkippedLayers() {
+        assertEquals(0, run("bench", "--filter", "^(mb2_dw_14|r50_maxpool)$", "--min-time", "0", "--min-reps", "3",
+                "--threads", "1"), err);
+        assertTrue(out.contains("mb2_dw_14        direct"), out);
+        assertTrue(out.contains("r50_maxpool") && out.contains("skipped"), out);
+
+        assertEquals(0, run("bench", "--json", "--filter", "mb2_dw_14|r50_maxpool", "--min-time", "0", "--min-reps",
+                "3", "--algo", "direct"), err);
+        String json = out.trim();
+        assertTrue(json.startsWith("[") && json.endsWith("]"), json);
+        for (String key : List.of("\"name\": \"mb2_dw_14\"", "\"op\": \"conv\"", "\"algorithm\": \"direct\"",
+                "\"median_ms\"", "\"min_ms\"", "\"max_ms\"", "\"repetitions\": ", "\"gflops\"", "\"machine\"",
+                "\"isa\"", "\"threads\"", "\"skipped\"")) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+    }
+
+    @Test
+    void benchRejectsBadOptions() throws IOException {
+        assertBadInput("--threads", "bench", "--threads", "0");
+        assertBadInput("bad regular expression", "bench", "--filter", "(");
+        assertBadInput("algorithm 'x'", "bench", "--algo", "x");
+        Files.writeString(temp.resolve("layers.csv"), "name,op\nbroken,conv,1\n");
+        assertBadInput("expected 13 fields", "bench", "--layers", path("layers.csv"));
+    }
+}
