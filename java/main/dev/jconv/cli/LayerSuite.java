@@ -18,20 +18,20 @@ import java.util.List;
  * dilation, groups, outpad, source; spatial fields are 'D:H:W' lists, a single number meaning every
  * dim. Lines starting with '#' are comments; the first other line is the header.
  */
-final class LayerSuite {
+public final class LayerSuite {
     /** One row. Spatial arrays have one value per spatial dim. */
-    record Layer(String name, String op, long batch, long inChannels, long outChannels, long[] inSize, long[] kernel,
+    public record Layer(String name, String op, long batch, long inChannels, long outChannels, long[] inSize, long[] kernel,
             long[] stride, long[] pad, long[] dilation, long groups, long[] outputPadding, String source) {
-        int rank() {
+        public int rank() {
             return inSize.length;
         }
 
-        long[] inputShape() {
+        public long[] inputShape() {
             return withLeading(batch, inChannels, inSize);
         }
 
         /** [OC, IC/groups, k...] for conv; [IC, OC/groups, k...] for convT. */
-        long[] weightShape() {
+        public long[] weightShape() {
             return op.equals("convT") ? withLeading(inChannels, outChannels / groups, kernel)
                     : withLeading(outChannels, inChannels / groups, kernel);
         }
@@ -48,7 +48,7 @@ final class LayerSuite {
     private LayerSuite() {}
 
     /** The suite built into the jar. */
-    static List<Layer> builtIn() {
+    public static List<Layer> builtIn() {
         InputStream in = LayerSuite.class.getResourceAsStream("layers.csv");
         if (in == null) throw new IllegalStateException("layers.csv is missing from the jar");
         try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
@@ -58,7 +58,7 @@ final class LayerSuite {
         }
     }
 
-    static List<Layer> read(Path path) {
+    public static List<Layer> read(Path path) {
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             return parse(reader, path.toString());
         } catch (IOException e) {
