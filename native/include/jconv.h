@@ -176,6 +176,138 @@ JCONV_API jconv_status jconv_conv(const jconv_conv_desc *desc, const float *src,
                                   const float *bias, jconv_algorithm algorithm,
                                   const jconv_post_ops *post_ops, const float *residual, float *dst);
 
+/* ---------------------------------------------------------------- transposed convolution  */
+
+/* torch.nn.functional.conv_transpose{1,2,3}d: the adjoint (gradient) of a convolution.
+ *   input   [N][IC][in...]
+ *   weight  [IC][OC/groups][KD][KH][KW]   (note: IC first)
+ *   output  [N][OC][out...] with, per spatial dim,
+ *     out = (in - 1) * stride - pad_begin - pad_end + dilation * (kernel - 1) + output_padding + 1
+ *   y[n][oc][o] = bias[oc] + sum over ic of oc's group and k with o = i * stride - pad_begin + k * dilation
+ *                 of x[n][ic][i] * w[ic][oc % (OC/groups)][k]
+ * output_padding must be smaller than stride or dilation (as PyTorch) and every out >= 1.
+ * The first 23 fields are a jconv_conv_desc's (in_size is the transposed convolution's input);
+ * 26 int64_t values in all, no padding. */
+typedef struct jconv_conv_transpose_desc {
+    int64_t spatial_rank;
+    int64_t batch;
+    int64_t in_channels;
+    int64_t out_channels;
+    int64_t groups;
+    int64_t in_size[JCONV_MAX_SPATIAL_RANK];
+    int64_t kernel[JCONV_MAX_SPATIAL_RANK];
+    int64_t stride[JCONV_MAX_SPATIAL_RANK];
+    int64_t pad_begin[JCONV_MAX_SPATIAL_RANK];
+    int64_t pad_end[JCONV_MAX_SPATIAL_RANK];
+    int64_t dilation[JCONV_MAX_SPATIAL_RANK];
+    int64_t output_padding[JCONV_MAX_SPATIAL_RANK]; /* >= 0, < max(stride, dilation) */
+} jconv_conv_transpose_desc;
+
+/* Fills *desc like jconv_conv_desc_init, with output_padding 0. */
+JCONV_API jconv_status jconv_conv_transpose_desc_init(jconv_conv_transpose_desc *desc, int spatial_rank);
+
+/* Validates *desc and writes the output's spatial sizes. */
+JCONV_API jconv_status jconv_conv_transpose_output_size(const jconv_conv_transpose_desc *desc,
+                                                         int64_t out_size[JCONV_MAX_SPATIAL_RANK]);
+
+/* A plan for a transposed convolution; execute, query and destroy it with the jconv_conv_plan_*
+ * functions (jconv_conv_plan_desc gives the conv fields of its descriptor). */
+JCONV_API jconv_status jconv_conv_transpose_plan_create(const jconv_conv_transpose_desc *desc, const float *weights,
+                                                        const float *bias, jconv_algorithm algorithm,
+                                                        const jconv_post_ops *post_ops, jconv_conv_plan **plan);
+
+/* One shot: create, execute once, destroy. */
+JCONV_API jconv_status jconv_conv_transpose(const jconv_conv_transpose_desc *desc, const float *src,
+                                            const float *weights, const float *bias, jconv_algorithm algorithm,
+                                            const jconv_post_ops *post_ops, const float *residual, float *dst);
+
+/* ---------------------------------------------------------------- pooling --------------- */
+
+typedef enum jconv_pool_kind {
+    JCONV_POOL_MAX = 0, /* torch.nn.functional.max_pool{1,2,3}d */
+    JCONV_POOL_AVG = 1  /* torch.nn.functional.avg_pool{1,2,3}d */
+} jconv_pool_kind;
+
+/* Pooling over [N][C][in...] into [N][C][out...], per spatial dim:
+ *   out = floor_or_ceil((in + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1
+ * rounding up when ceil_mode, and then one less if the last window would start at or after
+ * in + pad (PyTorch's rule: a window that starts in the end padding is dropped).
+ * pad <= kernel / 2 and out >= 1, as PyTorch requires.
+ * Max: padded cells never win; NaN wins (propagates); ties keep the first. Average: dilation must be
+ *   1; the divisor counts the window's cells inside [-pad, in + pad) when count_include_pad, else
+ *   only those inside the input. 21 int64_t values, no padding. */
+typedef struct jconv_pool_desc {
+    int64_t spatial_rank;   /* 1, 2 or 3 */
+    int64_t kind;           /* a jconv_pool_kind */
+    int64_t batch;
+    int64_t channels;
+    int64_t in_size[JCONV_MAX_SPATIAL_RANK];
+    int64_t kernel[JCONV_MAX_SPATIAL_RANK];
+    int64_t stride[JCONV_MAX_SPATIAL_RANK];
+    int64_t pad[JCONV_MAX_SPATIAL_RANK];       /* the same before and after */
+    int64_t dilation[JCONV_MAX_SPATIAL_RANK];  /* max only; 1 for average */
+    int64_t ceil_mode;                         /* 0 or 1 */
+    int64_t count_include_pad;                 /* average only: 0 or 1 */
+} jconv_pool_desc;
+
+/* Fills *desc: the given kind and rank, batch and channels 1, sizes 1, kernel 1, stride 1, pad 0,
+ * dilation 1, ceil_mode 0, count_include_pad 1 (PyTorch's default). */
+JCONV_API jconv_status jconv_pool_desc_init(jconv_pool_desc *desc, jconv_pool_kind kind, int spatial_rank);
+
+JCONV_API jconv_status jconv_pool_output_size(const jconv_pool_desc *desc, int64_t out_size[JCONV_MAX_SPATIAL_RANK]);
+
+/* Pools src into dst. indices (max only, may be NULL) receives for each output the flat index of
+ * the winning input cell within its (D*)H*W plane, as PyTorch's return_indices. */
+JCONV_API jconv_status jconv_pool(const jconv_pool_desc *desc, const float *src, float *dst, int64_t *indices);
+
+/* torch.nn.functional.adaptive_avg_pool{1,2,3}d: output cell o of a dim averages input cells
+ * [floor(o * in / out), ceil((o + 1) * in / out)). shape is [N, C, in...] (2 + spatial_rank values);
+ * out_size has spatial_rank values >= 1. Global average pooling is out_size all 1. */
+JCONV_API jconv_status jconv_adaptive_avg_pool(int spatial_rank, const int64_t *shape, const int64_t *out_size,
+                                               const float *src, float *dst);
+
+/* ---------------------------------------------------------------- layout ---------------- */
+
+/* torch.nn.functional.pixel_shuffle: [N][C*r*r][H][W] -> [N][C][H*r][W*r],
+ *   out[n][c][h*r + i][w*r + j] = in[n][c*r*r + i*r + j][h][w].
+ * shape is the input's [N, C*r*r, H, W]. */
+JCONV_API jconv_status jconv_pixel_shuffle(const int64_t shape[4], int64_t factor, const float *src, float *dst);
+
+/* The inverse: [N][C][H*r][W*r] -> [N][C*r*r][H][W]; shape is the input's. */
+JCONV_API jconv_status jconv_pixel_unshuffle(const int64_t shape[4], int64_t factor, const float *src, float *dst);
+
+/* ShuffleNet's channel shuffle over [N][C][spatial...] with C = groups * k:
+ *   out[n][j * groups + i] = in[n][i * k + j]. shape has rank values (rank >= 2). */
+JCONV_API jconv_status jconv_channel_shuffle(int rank, const int64_t *shape, int64_t groups, const float *src,
+                                             float *dst);
+
+typedef enum jconv_pad_mode {
+    JCONV_PAD_CONSTANT = 0,  /* the value; negative pads crop */
+    JCONV_PAD_REFLECT = 1,   /* mirror without repeating the edge; pads < size */
+    JCONV_PAD_REPLICATE = 2, /* repeat the edge */
+    JCONV_PAD_CIRCULAR = 3   /* wrap around; pads <= size */
+} jconv_pad_mode;
+
+/* torch.nn.functional.pad over the spatial dims of [N][C][in...]: out = in + pad_begin + pad_end
+ * per spatial dim, pads listed in natural order (D, H, W: not PyTorch's last-dim-first order).
+ * shape has 2 + spatial_rank values. */
+JCONV_API jconv_status jconv_pad(int spatial_rank, const int64_t *shape, const int64_t *pad_begin,
+                                 const int64_t *pad_end, jconv_pad_mode mode, float value, const float *src,
+                                 float *dst);
+
+typedef enum jconv_upsample_mode {
+    JCONV_UPSAMPLE_NEAREST = 0, /* torch.nn.functional.interpolate(mode='nearest') */
+    JCONV_UPSAMPLE_BILINEAR = 1 /* mode='bilinear' */
+} jconv_upsample_mode;
+
+/* 2-D upsampling of [N][C][H][W] to [N][C][out_h][out_w], as torch.nn.functional.interpolate.
+ * scale_h, scale_w: the scale factors the caller gave (out = floor(in * scale)); PyTorch maps output
+ * to input coordinates with 1 / scale when one was given, so pass it; 0 means "not given" (in / out
+ * is used). align_corners applies to bilinear only and must be 0 for nearest. */
+JCONV_API jconv_status jconv_upsample2d(const int64_t shape[4], int64_t out_h, int64_t out_w, jconv_upsample_mode mode,
+                                        int align_corners, double scale_h, double scale_w, const float *src,
+                                        float *dst);
+
 /* ---------------------------------------------------------------- memory ---------------- */
 
 /* Bytes the library holds right now in plans and scratch (tests use it to find leaks). */

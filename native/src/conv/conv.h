@@ -10,12 +10,20 @@ typedef struct conv_geometry {
     int64_t batch, in_channels, out_channels, groups;
     int64_t in_channels_per_group, out_channels_per_group;
     int64_t in[3], out[3], kernel[3], stride[3], pad_begin[3], pad_end[3], dilation[3];
+    int64_t output_padding[3]; /* transposed only; 0 otherwise */
     int64_t src_elements, dst_elements, weight_elements;
+    int transposed;            /* weights are [IC][OC/groups][k...] and out grows with stride */
 } conv_geometry;
 
 /* Validates desc (every field, sizes that overflow, a kernel larger than the padded input) and
  * fills *geometry. The error message names the field and its value. */
 jconv_status conv_geometry_init(const jconv_conv_desc *desc, conv_geometry *geometry);
+
+/* The conv fields of a transposed descriptor (everything but output_padding). */
+void conv_desc_from_transpose(const jconv_conv_transpose_desc *desc, jconv_conv_desc *common);
+
+/* The same for a transposed convolution. */
+jconv_status conv_transpose_geometry_init(const jconv_conv_transpose_desc *desc, conv_geometry *geometry);
 
 /* Validates post-ops; NULL means none. */
 jconv_status conv_post_ops_check(const jconv_post_ops *post_ops, jconv_post_ops *resolved);
@@ -30,12 +38,24 @@ static inline float conv_activate(const jconv_post_ops *post_ops, float v) {
     }
 }
 
+/* The first and one-past-last o in [0, out_count) with 0 <= o * stride + offset < in_count. */
+static inline void conv_valid_range(int64_t offset, int64_t stride, int64_t in_count, int64_t out_count,
+                                    int64_t *first, int64_t *end) {
+    /* o * stride + offset >= 0  <=>  o >= ceil(-offset / stride) */
+    *first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    /* o * stride + offset <= in_count - 1  <=>  o <= floor((in_count - 1 - offset) / stride) */
+    const int64_t last_numerator = in_count - 1 - offset;
+    *end = last_numerator < 0 ? 0 : last_numerator / stride + 1;
+    if (*end > out_count) *end = out_count;
+    if (*first > *end) *first = *end;
+}
+
 struct jconv_conv_plan;
 typedef void (*conv_execute_fn)(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                 float *dst);
 
 struct jconv_conv_plan {
-    jconv_conv_desc desc;
+    jconv_conv_desc desc; /* for a transposed plan, the conv fields of its descriptor */
     conv_geometry geometry;
     jconv_algorithm algorithm;
     jconv_post_ops post_ops;
@@ -44,7 +64,9 @@ struct jconv_conv_plan {
     conv_execute_fn execute;
 };
 
-/* The direct algorithm: every shape. */
+/* The direct algorithms: every shape. */
+void conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                   float *dst);
 void conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual, float *dst);
 
 #endif

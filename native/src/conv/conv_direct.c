@@ -10,17 +10,6 @@
 #include <omp.h>
 #endif
 
-/* The first and one-past-last output index o with 0 <= o*stride + offset < in. */
-static void valid_range(int64_t offset, int64_t stride, int64_t in, int64_t out, int64_t *first, int64_t *end) {
-    /* o*stride + offset >= 0  <=>  o >= ceil(-offset / stride) */
-    *first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    /* o*stride + offset <= in - 1  <=>  o <= floor((in - 1 - offset) / stride) */
-    int64_t last_numerator = in - 1 - offset;
-    *end = last_numerator < 0 ? 0 : last_numerator / stride + 1;
-    if (*end > out) *end = out;
-    if (*first > *end) *first = *end;
-}
-
 static void accumulate_row(const conv_geometry *g, const float *src_plane, const float *weights_oc,
                            int64_t od, int64_t oh, float *out) {
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2];
@@ -41,7 +30,7 @@ static void accumulate_row(const conv_geometry *g, const float *src_plane, const
                     const float w = w_row[kw];
                     const int64_t offset = kw * DW - PW; /* iw = ow * SW + offset */
                     int64_t first, end;
-                    valid_range(offset, SW, IW, OW, &first, &end);
+                    conv_valid_range(offset, SW, IW, OW, &first, &end);
                     if (SW == 1) {
                         for (int64_t ow = first; ow < end; ow++) out[ow] += w * in_row[ow + offset];
                     } else {

@@ -26,16 +26,16 @@ jconv_status jconv_algorithm_from_name(const char *name, jconv_algorithm *algori
                       name);
 }
 
-/* The kernel of each algorithm, NULL where this build has none yet. */
-static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm) {
+/* The kernel of each algorithm for convolutions or transposed ones, NULL where this build has none. */
+static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm, int transposed) {
     switch (algorithm) {
-    case JCONV_ALGO_DIRECT: return conv_direct_execute;
+    case JCONV_ALGO_DIRECT: return transposed ? conv_transpose_direct_execute : conv_direct_execute;
     default: return NULL;
     }
 }
 
 int jconv_algorithm_available(jconv_algorithm algorithm) {
-    return algorithm == JCONV_ALGO_AUTO || algorithm_kernel(algorithm) != NULL;
+    return algorithm == JCONV_ALGO_AUTO || algorithm_kernel(algorithm, 0) != NULL;
 }
 
 /* The algorithm AUTO runs for a shape. Only direct exists so far. */
@@ -50,38 +50,34 @@ static float *copy_floats(const float *values, int64_t count) {
     return copy;
 }
 
-jconv_status jconv_conv_plan_create(const jconv_conv_desc *desc, const float *weights, const float *bias,
-                                    jconv_algorithm algorithm, const jconv_post_ops *post_ops,
-                                    jconv_conv_plan **plan_out) {
-    jconv_clear_error();
-    if (plan_out == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "plan is NULL");
-    *plan_out = NULL;
-    conv_geometry geometry;
+/* Creates a plan from a validated geometry: the part convolutions and transposed ones share. */
+static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry *geometry, const float *weights,
+                                const float *bias, jconv_algorithm algorithm, const jconv_post_ops *post_ops,
+                                jconv_conv_plan **plan_out) {
     jconv_post_ops resolved_post_ops;
-    jconv_status status = conv_geometry_init(desc, &geometry);
-    if (status != JCONV_OK) return status;
     if (weights == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "weights is NULL");
-    status = conv_post_ops_check(post_ops, &resolved_post_ops);
+    jconv_status status = conv_post_ops_check(post_ops, &resolved_post_ops);
     if (status != JCONV_OK) return status;
     if (jconv_algorithm_name(algorithm) == NULL)
         return jconv_fail(JCONV_INVALID_ARGUMENT, "algorithm=%d is not a jconv_algorithm", (int)algorithm);
-    if (algorithm == JCONV_ALGO_AUTO) algorithm = choose_algorithm(&geometry);
-    conv_execute_fn execute = algorithm_kernel(algorithm);
+    if (algorithm == JCONV_ALGO_AUTO) algorithm = choose_algorithm(geometry);
+    conv_execute_fn execute = algorithm_kernel(algorithm, geometry->transposed);
     if (execute == NULL)
-        return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet", jconv_algorithm_name(algorithm));
+        return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet%s", jconv_algorithm_name(algorithm),
+                          geometry->transposed ? " for transposed convolution" : "");
 
     jconv_conv_plan *plan = jconv_alloc(sizeof *plan);
     if (plan == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate a plan");
     memset(plan, 0, sizeof *plan);
     plan->desc = *desc;
-    plan->geometry = geometry;
+    plan->geometry = *geometry;
     plan->algorithm = algorithm;
     plan->post_ops = resolved_post_ops;
     plan->execute = execute;
-    plan->weights = copy_floats(weights, geometry.weight_elements);
+    plan->weights = copy_floats(weights, geometry->weight_elements);
     if (plan->weights == NULL) goto out_of_memory;
     if (bias != NULL) {
-        plan->bias = copy_floats(bias, geometry.out_channels);
+        plan->bias = copy_floats(bias, geometry->out_channels);
         if (plan->bias == NULL) goto out_of_memory;
     }
     *plan_out = plan;
@@ -90,7 +86,33 @@ jconv_status jconv_conv_plan_create(const jconv_conv_desc *desc, const float *we
 out_of_memory:
     jconv_conv_plan_destroy(plan);
     return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of weights and bias",
-                      (long long)((geometry.weight_elements + geometry.out_channels) * (int64_t)sizeof(float)));
+                      (long long)((geometry->weight_elements + geometry->out_channels) * (int64_t)sizeof(float)));
+}
+
+jconv_status jconv_conv_plan_create(const jconv_conv_desc *desc, const float *weights, const float *bias,
+                                    jconv_algorithm algorithm, const jconv_post_ops *post_ops,
+                                    jconv_conv_plan **plan_out) {
+    jconv_clear_error();
+    if (plan_out == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "plan is NULL");
+    *plan_out = NULL;
+    conv_geometry geometry;
+    jconv_status status = conv_geometry_init(desc, &geometry);
+    if (status != JCONV_OK) return status;
+    return create_plan(desc, &geometry, weights, bias, algorithm, post_ops, plan_out);
+}
+
+jconv_status jconv_conv_transpose_plan_create(const jconv_conv_transpose_desc *desc, const float *weights,
+                                              const float *bias, jconv_algorithm algorithm,
+                                              const jconv_post_ops *post_ops, jconv_conv_plan **plan_out) {
+    jconv_clear_error();
+    if (plan_out == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "plan is NULL");
+    *plan_out = NULL;
+    conv_geometry geometry;
+    jconv_status status = conv_transpose_geometry_init(desc, &geometry);
+    if (status != JCONV_OK) return status;
+    jconv_conv_desc common;
+    conv_desc_from_transpose(desc, &common);
+    return create_plan(&common, &geometry, weights, bias, algorithm, post_ops, plan_out);
 }
 
 jconv_status jconv_conv_plan_execute(const jconv_conv_plan *plan, const float *src, const float *residual,
@@ -132,6 +154,17 @@ jconv_status jconv_conv(const jconv_conv_desc *desc, const float *src, const flo
                         jconv_algorithm algorithm, const jconv_post_ops *post_ops, const float *residual, float *dst) {
     jconv_conv_plan *plan;
     jconv_status status = jconv_conv_plan_create(desc, weights, bias, algorithm, post_ops, &plan);
+    if (status != JCONV_OK) return status;
+    status = jconv_conv_plan_execute(plan, src, residual, dst);
+    jconv_conv_plan_destroy(plan);
+    return status;
+}
+
+jconv_status jconv_conv_transpose(const jconv_conv_transpose_desc *desc, const float *src, const float *weights,
+                                  const float *bias, jconv_algorithm algorithm, const jconv_post_ops *post_ops,
+                                  const float *residual, float *dst) {
+    jconv_conv_plan *plan;
+    jconv_status status = jconv_conv_transpose_plan_create(desc, weights, bias, algorithm, post_ops, &plan);
     if (status != JCONV_OK) return status;
     status = jconv_conv_plan_execute(plan, src, residual, dst);
     jconv_conv_plan_destroy(plan);

@@ -25,6 +25,18 @@ jconv_status jconv_fail(jconv_status status, const char *format, ...) JCONV_PRIN
 /* Clears the last error; every public entry point calls it first. */
 void jconv_clear_error(void);
 
+/* The largest element count any tensor may have: count * sizeof(float) fits in int64_t with room. */
+#define JCONV_MAX_ELEMENTS (INT64_MAX / 8)
+
+/* a * b into *product unless it overflows or passes JCONV_MAX_ELEMENTS. */
+static inline int jconv_multiply_checked(int64_t a, int64_t b, int64_t *product) {
+    return !__builtin_mul_overflow(a, b, product) && *product <= JCONV_MAX_ELEMENTS;
+}
+
+/* Checks a tensor shape (non-NULL, every dim >= 1, element count within JCONV_MAX_ELEMENTS) and
+ * writes its element count; the message names `what`. */
+jconv_status jconv_check_shape(const char *what, int rank, const int64_t *shape, int64_t *count);
+
 /* 64-byte aligned allocations counted by jconv_allocated_bytes(). NULL on failure or size 0. */
 void *jconv_alloc(size_t bytes);
 void jconv_free(void *ptr);

@@ -18,10 +18,15 @@ final class ConvGeometry {
     final long[] padBegin;
     final long[] padEnd;
     final long[] dilation;
+    final long[] outputPadding;
     final long[] outSize;
+    final boolean transposed;
 
     ConvGeometry(long batch, long inChannels, long outChannels, long groups, long[] inSize, long[] kernel,
-            long[] stride, long[] padBegin, long[] padEnd, long[] dilation, long[] outSize) {
+            long[] stride, long[] padBegin, long[] padEnd, long[] dilation, long[] outputPadding, long[] outSize,
+            boolean transposed) {
+        this.outputPadding = outputPadding;
+        this.transposed = transposed;
         this.rank = inSize.length;
         this.batch = batch;
         this.inChannels = inChannels;
@@ -45,7 +50,7 @@ final class ConvGeometry {
     }
 
     long[] weightShape() {
-        return shape(outChannels, inChannels / groups, kernel);
+        return transposed ? shape(inChannels, outChannels / groups, kernel) : shape(outChannels, inChannels / groups, kernel);
     }
 
     private static long[] shape(long first, long second, long[] spatial) {
@@ -56,9 +61,13 @@ final class ConvGeometry {
         return s;
     }
 
-    /** jconv_conv_desc as 23 int64 values: rank, N, IC, OC, groups, then six arrays of 3. */
+    /**
+     * jconv_conv_desc as 23 int64 values: rank, N, IC, OC, groups, then six arrays of 3; for a
+     * transposed convolution, jconv_conv_transpose_desc: those and output_padding[3].
+     */
     long[] toNativeDesc() {
-        long[] d = new long[23];
+        long[] d = new long[transposed ? 26 : 23];
+        if (transposed) System.arraycopy(outputPadding, 0, d, 23, rank);
         d[0] = rank;
         d[1] = batch;
         d[2] = inChannels;

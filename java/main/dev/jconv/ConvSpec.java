@@ -27,10 +27,12 @@ public final class ConvSpec {
     private final long[] dilation;
     private final long[] padBegin;
     private final long[] padEnd;
+    private final long[] outputPadding;
     private final Padding padding;
     private final long groups;
 
     private ConvSpec(Builder b) {
+        this.outputPadding = b.outputPadding;
         this.stride = b.stride;
         this.dilation = b.dilation;
         this.padBegin = b.padBegin;
@@ -65,6 +67,11 @@ public final class ConvSpec {
         return padEnd.clone();
     }
 
+    /** Extra size added at the end of each dim of a transposed convolution's output (zeros by default). */
+    public long[] outputPadding() {
+        return outputPadding.clone();
+    }
+
     public Padding padding() {
         return padding;
     }
@@ -74,41 +81,21 @@ public final class ConvSpec {
     }
 
     /**
-     * Checks the spec against an input and weight shape and resolves every size. The messages name
-     * the argument: {@code groups=3 does not divide in_channels=8}.
+     * Checks the spec against an input and weight shape of a convolution and resolves every size.
+     * The messages name the argument: {@code groups=3 does not divide in_channels=8}.
      */
     ConvGeometry resolve(long[] inputShape, long[] weightShape) {
-        if (inputShape == null) throw new IllegalArgumentException("input shape is null");
-        if (weightShape == null) throw new IllegalArgumentException("weight shape is null");
-        int rank = inputShape.length - 2;
-        if (rank < 1 || rank > 3) {
-            throw new IllegalArgumentException("input must have 3, 4 or 5 dims (N, C, then 1 to 3 spatial), got shape "
-                    + Arrays.toString(inputShape));
-        }
-        if (weightShape.length != inputShape.length) {
-            throw new IllegalArgumentException("weight must have " + inputShape.length + " dims (OC, IC/groups, kernel) for a "
-                    + rank + "-D convolution, got shape " + Arrays.toString(weightShape));
-        }
-        for (int i = 0; i < inputShape.length; i++) {
-            if (inputShape[i] < 1) {
-                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": "
-                        + dimName("input", i, rank) + "=" + inputShape[i] + " must be >= 1");
-            }
-            if (weightShape[i] < 1) {
-                throw new IllegalArgumentException("weight shape " + Arrays.toString(weightShape) + ": "
-                        + dimName("weight", i, rank) + "=" + weightShape[i] + " must be >= 1");
+        int rank = checkRanks(inputShape, weightShape, "(OC, IC/groups, kernel)");
+        for (long p : outputPadding) {
+            if (p != 0) {
+                throw new IllegalArgumentException("outputPadding=" + Arrays.toString(outputPadding)
+                        + " applies to transposed convolutions only");
             }
         }
         long inChannels = inputShape[1];
         long outChannels = weightShape[0];
-        if (outChannels % groups != 0) {
-            throw new IllegalArgumentException("groups=" + groups + " does not divide out_channels=" + outChannels
-                    + " (weight shape " + Arrays.toString(weightShape) + ")");
-        }
-        if (inChannels % groups != 0) {
-            throw new IllegalArgumentException("groups=" + groups + " does not divide in_channels=" + inChannels
-                    + " (input shape " + Arrays.toString(inputShape) + ")");
-        }
+        requireDivides(outChannels, "out_channels", weightShape, "weight");
+        requireDivides(inChannels, "in_channels", inputShape, "input");
         if (weightShape[1] * groups != inChannels) {
             throw new IllegalArgumentException("input has in_channels=" + inChannels + " but weight shape "
                     + Arrays.toString(weightShape) + " with groups=" + groups + " expects " + weightShape[1] * groups);
@@ -136,16 +123,89 @@ public final class ConvSpec {
             try {
                 out[i] = Shapes.convOutputSize(in[i], kernel[i], s[i], begin[i], end[i], d[i]);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("spatial dim " + dimName("input", i + 2, rank) + " of input "
-                        + Arrays.toString(inputShape) + ", weight " + Arrays.toString(weightShape) + ": " + e.getMessage());
+                throw dimError(i, rank, inputShape, weightShape, e);
             }
         }
-        return new ConvGeometry(inputShape[0], inChannels, outChannels, groups, in, kernel, s, begin, end, d, out);
+        return new ConvGeometry(inputShape[0], inChannels, outChannels, groups, in, kernel, s, begin, end, d,
+                new long[rank], out, false);
+    }
+
+    /**
+     * The same for a transposed convolution: weight [IC, OC/groups, kernel...], output size per dim
+     * {@code (in - 1) * stride - padBegin - padEnd + dilation * (kernel - 1) + outputPadding + 1}.
+     */
+    ConvGeometry resolveTransposed(long[] inputShape, long[] weightShape) {
+        int rank = checkRanks(inputShape, weightShape, "(IC, OC/groups, kernel)");
+        if (padding == Padding.SAME) {
+            throw new IllegalArgumentException("padding=same is not defined for transposed convolutions (as PyTorch)");
+        }
+        long inChannels = inputShape[1];
+        if (weightShape[0] != inChannels) {
+            throw new IllegalArgumentException("input has in_channels=" + inChannels + " but the transposed weight shape "
+                    + Arrays.toString(weightShape) + " starts with " + weightShape[0] + " (weight is [IC, OC/groups, k...])");
+        }
+        requireDivides(inChannels, "in_channels", inputShape, "input");
+        long outChannels = Math.multiplyExact(weightShape[1], groups);
+        long[] in = Arrays.copyOfRange(inputShape, 2, inputShape.length);
+        long[] kernel = Arrays.copyOfRange(weightShape, 2, weightShape.length);
+        long[] s = perDim("stride", stride, rank);
+        long[] d = perDim("dilation", dilation, rank);
+        long[] begin = perDim("padding", padBegin, rank);
+        long[] end = perDim("padding", padEnd, rank);
+        long[] op = perDim("outputPadding", outputPadding, rank);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            try {
+                out[i] = Shapes.convTransposeOutputSize(in[i], kernel[i], s[i], begin[i], end[i], d[i], op[i]);
+            } catch (IllegalArgumentException e) {
+                throw dimError(i, rank, inputShape, weightShape, e);
+            }
+        }
+        return new ConvGeometry(inputShape[0], inChannels, outChannels, groups, in, kernel, s, begin, end, d, op, out,
+                true);
+    }
+
+    /** Checks both shapes' ranks and sizes; returns the spatial rank. */
+    private static int checkRanks(long[] inputShape, long[] weightShape, String weightLayout) {
+        if (inputShape == null) throw new IllegalArgumentException("input shape is null");
+        if (weightShape == null) throw new IllegalArgumentException("weight shape is null");
+        int rank = inputShape.length - 2;
+        if (rank < 1 || rank > 3) {
+            throw new IllegalArgumentException("input must have 3, 4 or 5 dims (N, C, then 1 to 3 spatial), got shape "
+                    + Arrays.toString(inputShape));
+        }
+        if (weightShape.length != inputShape.length) {
+            throw new IllegalArgumentException("weight must have " + inputShape.length + " dims " + weightLayout
+                    + " for a " + rank + "-D input, got shape " + Arrays.toString(weightShape));
+        }
+        for (int i = 0; i < inputShape.length; i++) {
+            if (inputShape[i] < 1) {
+                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": "
+                        + dimName("input", i, rank) + "=" + inputShape[i] + " must be >= 1");
+            }
+            if (weightShape[i] < 1) {
+                throw new IllegalArgumentException("weight shape " + Arrays.toString(weightShape) + ": dim " + i + "="
+                        + weightShape[i] + " must be >= 1");
+            }
+        }
+        return rank;
+    }
+
+    private void requireDivides(long channels, String name, long[] shape, String tensor) {
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException("groups=" + groups + " does not divide " + name + "=" + channels + " ("
+                    + tensor + " shape " + Arrays.toString(shape) + ")");
+        }
+    }
+
+    private static IllegalArgumentException dimError(int i, int rank, long[] inputShape, long[] weightShape,
+            IllegalArgumentException e) {
+        return new IllegalArgumentException("spatial dim " + dimName("input", i + 2, rank) + " of input "
+                + Arrays.toString(inputShape) + ", weight " + Arrays.toString(weightShape) + ": " + e.getMessage());
     }
 
     private static String dimName(String tensor, int dim, int rank) {
-        String[] names = "input".equals(tensor) ? new String[] {"N", "C"} : new String[] {"OC", "IC/groups"};
-        if (dim < 2) return names[dim];
+        if (dim < 2) return dim == 0 ? "N" : "C";
         return "DHW".substring(3 - rank).charAt(dim - 2) + "";
     }
 
@@ -167,6 +227,7 @@ public final class ConvSpec {
         if (!(o instanceof ConvSpec)) return false;
         ConvSpec s = (ConvSpec) o;
         return groups == s.groups && padding == s.padding && Arrays.equals(stride, s.stride)
+                && Arrays.equals(outputPadding, s.outputPadding)
                 && Arrays.equals(dilation, s.dilation) && Arrays.equals(padBegin, s.padBegin)
                 && Arrays.equals(padEnd, s.padEnd);
     }
@@ -174,6 +235,7 @@ public final class ConvSpec {
     @Override
     public int hashCode() {
         return Objects.hash(groups, padding, Arrays.hashCode(stride), Arrays.hashCode(dilation),
+                Arrays.hashCode(outputPadding),
                 Arrays.hashCode(padBegin), Arrays.hashCode(padEnd));
     }
 
@@ -192,7 +254,9 @@ public final class ConvSpec {
                         : Arrays.toString(padBegin) + "/" + Arrays.toString(padEnd);
         }
         return "ConvSpec{stride=" + Arrays.toString(stride) + ", padding=" + pad + ", dilation="
-                + Arrays.toString(dilation) + ", groups=" + groups + "}";
+                + Arrays.toString(dilation) + ", groups=" + groups
+                + (Arrays.stream(outputPadding).allMatch(p -> p == 0) ? "" : ", outputPadding=" + Arrays.toString(outputPadding))
+                + "}";
     }
 
     /** Builds a {@link ConvSpec}; each setter checks its values and names them when it throws. */
@@ -201,10 +265,17 @@ public final class ConvSpec {
         private long[] dilation = ONE;
         private long[] padBegin = ZERO;
         private long[] padEnd = ZERO;
+        private long[] outputPadding = ZERO;
         private Padding padding = Padding.EXPLICIT;
         private long groups = 1;
 
         private Builder() {}
+
+        /** Transposed convolutions only: extra size at the end of each output dim, < max(stride, dilation). */
+        public Builder outputPadding(long... outputPadding) {
+            this.outputPadding = checked("outputPadding", outputPadding, 0);
+            return this;
+        }
 
         public Builder stride(long... stride) {
             this.stride = checked("stride", stride, 1);

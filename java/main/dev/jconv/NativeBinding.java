@@ -112,4 +112,28 @@ final class NativeBinding {
             long residual, long dst);
 
     static native long jconv_allocated_bytes();
+
+    static native int jconv_conv_transpose_plan_create(long[] desc, long weights, long bias, int algorithm,
+            int[] postOps, long[] planOut);
+
+    static native int jconv_conv_transpose(long[] desc, long src, long weights, long bias, int algorithm,
+            int[] postOps, long residual, long dst);
+
+    static native int jconv_pool(long[] desc, long src, long dst, long indices);
+
+    static native int jconv_pool_output_size(long[] desc, long[] outSize);
+
+    static native int jconv_adaptive_avg_pool(int spatialRank, long[] shape, long[] outSize, long src, long dst);
+
+    static native int jconv_pixel_shuffle(long[] shape, long factor, long src, long dst);
+
+    static native int jconv_pixel_unshuffle(long[] shape, long factor, long src, long dst);
+
+    static native int jconv_channel_shuffle(int rank, long[] shape, long groups, long src, long dst);
+
+    static native int jconv_pad(int spatialRank, long[] shape, long[] padBegin, long[] padEnd, int mode, float value,
+            long src, long dst);
+
+    static native int jconv_upsample2d(long[] shape, long outH, long outW, int mode, int alignCorners, double scaleH,
+            double scaleW, long src, long dst);
 }

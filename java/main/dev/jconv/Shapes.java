@@ -35,6 +35,42 @@ public final class Shapes {
         }
     }
 
+    /**
+     * One dimension of a transposed convolution's output, as PyTorch computes it:
+     * {@code (in - 1) * stride - padBegin - padEnd + dilation * (kernel - 1) + outputPadding + 1},
+     * with {@code outputPadding < max(stride, dilation)}.
+     */
+    public static long convTransposeOutputSize(long in, long kernel, long stride, long padBegin, long padEnd,
+            long dilation, long outputPadding) {
+        requireAtLeast("in", in, 1);
+        requireAtLeast("kernel", kernel, 1);
+        requireAtLeast("stride", stride, 1);
+        requireAtLeast("padBegin", padBegin, 0);
+        requireAtLeast("padEnd", padEnd, 0);
+        requireAtLeast("dilation", dilation, 1);
+        requireAtLeast("outputPadding", outputPadding, 0);
+        if (outputPadding >= Math.max(stride, dilation)) {
+            throw new IllegalArgumentException("outputPadding=" + outputPadding + " must be smaller than stride="
+                    + stride + " or dilation=" + dilation);
+        }
+        try {
+            long out = Math.addExact(Math.multiplyExact(in - 1, stride), Math.multiplyExact(dilation, kernel - 1));
+            out = Math.subtractExact(Math.addExact(out, outputPadding + 1), Math.addExact(padBegin, padEnd));
+            if (out < 1) {
+                throw new IllegalArgumentException("output size " + out + " is < 1: padding " + padBegin + " + " + padEnd
+                        + " is too large for in=" + in + ", kernel=" + kernel + ", stride=" + stride);
+            }
+            return out;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("sizes overflow: in=" + in + ", kernel=" + kernel + ", stride=" + stride);
+        }
+    }
+
+    /** The output shape of a transposed convolution (weight [IC, OC/groups, k...]). */
+    public static long[] convTransposeOutputShape(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        return spec.resolveTransposed(inputShape, weightShape).outputShape();
+    }
+
     /** The output shape of a convolution of this input and weight shape. */
     public static long[] convOutputShape(long[] inputShape, long[] weightShape, ConvSpec spec) {
         return spec.resolve(inputShape, weightShape).outputShape();
@@ -98,6 +134,26 @@ public final class Shapes {
             macs = Math.multiplyExact(macs, g.kernel[i]);
         }
         return macs;
+    }
+
+    /**
+     * Multiply-accumulates of a transposed convolution: N * IC * prod(in) * (OC / groups) * prod(kernel),
+     * every input element times every tap (those landing outside the output included).
+     */
+    public static long convTransposeMacs(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        ConvGeometry g = spec.resolveTransposed(inputShape, weightShape);
+        long macs = Math.multiplyExact(g.batch, g.inChannels);
+        macs = Math.multiplyExact(macs, g.outChannels / g.groups);
+        for (int i = 0; i < g.rank; i++) {
+            macs = Math.multiplyExact(macs, g.inSize[i]);
+            macs = Math.multiplyExact(macs, g.kernel[i]);
+        }
+        return macs;
+    }
+
+    /** FLOPs of a transposed convolution: 2 x MACs. */
+    public static long convTransposeFlops(long[] inputShape, long[] weightShape, ConvSpec spec) {
+        return Math.multiplyExact(2L, convTransposeMacs(inputShape, weightShape, spec));
     }
 
     /** FLOPs of a convolution: 2 x MACs. */

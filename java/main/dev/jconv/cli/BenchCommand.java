@@ -3,13 +3,16 @@ package dev.jconv.cli;
 import dev.jconv.Algorithm;
 import dev.jconv.Conv;
 import dev.jconv.ConvSpec;
+import dev.jconv.ConvTranspose;
+import dev.jconv.Functional;
 import dev.jconv.JConv;
+import dev.jconv.PlannedLayer;
+import dev.jconv.PoolSpec;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -18,8 +21,9 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * {@code bench}: runs a layer suite through planned layers and reports, per layer, the algorithm and
- * the median, min and max time over repeated runs, with GFLOP/s (FLOPs as layers.csv counts them:
- * padding taps included). Rows whose op is not built yet are listed as skipped.
+ * the median, min and max time over repeated runs, with GFLOP/s for convolutions (FLOPs as
+ * layers.csv counts them: padding taps included) and GB/s of input + output for pooling. Rows that
+ * cannot run (an algorithm forced on a shape it cannot do) are listed as skipped.
  *
  * <pre>
  * bench [--json] [--threads N] [--layers FILE] [--algo NAME] [--filter REGEX] [--min-time SECONDS]
@@ -30,15 +34,19 @@ final class BenchCommand {
     static final String USAGE = "bench [--json] [--threads N] [--layers FILE] [--algo NAME] [--filter REGEX]"
             + " [--min-time SECONDS] [--min-reps N]";
 
-    /** One measured (or skipped) layer. */
-    record Result(LayerSuite.Layer layer, String algorithm, double[] millis, long flops, String skipped) {
+    /**
+     * One measured (or skipped) layer. work is FLOPs for convolutions, bytes read and written for
+     * pooling (which is bound by memory, not arithmetic).
+     */
+    record Result(LayerSuite.Layer layer, String algorithm, double[] millis, long work, boolean bytes, String skipped) {
         double median() {
             int n = millis.length;
             return n % 2 == 1 ? millis[n / 2] : 0.5 * (millis[n / 2 - 1] + millis[n / 2]);
         }
 
-        double gflops() {
-            return flops / (median() * 1e6);
+        /** GFLOP/s, or GB/s for pooling. */
+        double rate() {
+            return work / (median() * 1e6);
         }
     }
 
@@ -67,7 +75,7 @@ final class BenchCommand {
             out.printf(Locale.ROOT, "jconv %s, isa %s, %d threads, %s%n", JConv.version(), JConv.isa(), JConv.numThreads(),
                     Machine.description());
             out.printf(Locale.ROOT, "%-16s %-14s %10s %10s %10s %6s %9s%n", "layer", "algorithm", "median_ms", "min_ms",
-                    "max_ms", "reps", "GFLOP/s");
+                    "max_ms", "reps", "rate");
         }
         List<Result> results = new ArrayList<>();
         for (LayerSuite.Layer layer : suite) {
@@ -89,37 +97,72 @@ final class BenchCommand {
     }
 
     static Result measure(LayerSuite.Layer layer, Algorithm algorithm, double minTime, int minReps) {
-        if (!layer.op().equals("conv")) {
-            return new Result(layer, "-", new double[0], 0, "op " + layer.op() + " is not built yet");
+        switch (layer.op()) {
+            case "conv":
+            case "convT":
+                return measureConv(layer, layer.op().equals("convT"), algorithm, minTime, minReps);
+            case "maxpool":
+            case "avgpool":
+                return measurePool(layer, layer.op().equals("maxpool"), minTime, minReps);
+            default:
+                return new Result(layer, "-", new double[0], 0, false, "op " + layer.op() + " is unknown");
         }
+    }
+
+    private static Result measureConv(LayerSuite.Layer layer, boolean transposed, Algorithm algorithm, double minTime,
+            int minReps) {
         ConvSpec spec = ConvSpec.builder().stride(layer.stride()).padding(layer.pad()).dilation(layer.dilation())
-                .groups(layer.groups()).build();
+                .groups(layer.groups()).outputPadding(layer.outputPadding()).build();
         long[] inputShape = layer.inputShape();
         long[] weightShape = layer.weightShape();
-        long flops = Shapes.convFlops(inputShape, weightShape, spec);
+        long flops = transposed ? Shapes.convTransposeFlops(inputShape, weightShape, spec)
+                : Shapes.convFlops(inputShape, weightShape, spec);
         try (Tensor weight = filled(weightShape);
                 Tensor bias = filled(layer.outChannels());
                 Tensor input = filled(inputShape);
-                Conv conv = Conv.builder(weight).bias(bias).spec(spec).algorithm(algorithm).build();
+                PlannedLayer conv = transposed
+                        ? ConvTranspose.builder(weight).bias(bias).spec(spec).algorithm(algorithm).build()
+                        : Conv.builder(weight).bias(bias).spec(spec).algorithm(algorithm).build();
                 Tensor output = Tensor.zeros(conv.outputShape(inputShape))) {
             String chosen;
             try {
                 chosen = conv.algorithm(inputShape).externalName();
             } catch (IllegalArgumentException e) {
-                return new Result(layer, algorithm.externalName(), new double[0], flops, e.getMessage());
+                return new Result(layer, algorithm.externalName(), new double[0], flops, false, e.getMessage());
             }
-            conv.forward(input, output); // warm-up: pages, caches, thread pool
-            List<Double> times = new ArrayList<>();
-            long start = System.nanoTime();
-            while (times.size() < minReps || (System.nanoTime() - start) * 1e-9 < minTime) {
-                long t0 = System.nanoTime();
-                conv.forward(input, output);
-                times.add((System.nanoTime() - t0) * 1e-6);
-                if (times.size() >= 100_000) break;
-            }
-            double[] millis = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            return new Result(layer, chosen, millis, flops, null);
+            double[] millis = time(() -> conv.forward(input, output), minTime, minReps);
+            return new Result(layer, chosen, millis, flops, false, null);
         }
+    }
+
+    private static Result measurePool(LayerSuite.Layer layer, boolean max, double minTime, int minReps) {
+        PoolSpec spec = PoolSpec.builder(layer.kernel()).stride(layer.stride()).padding(layer.pad())
+                .dilation(max ? layer.dilation() : new long[] {1}).build();
+        long[] inputShape = layer.inputShape();
+        try (Tensor input = filled(inputShape)) {
+            long[] outShape = max ? Functional.poolOutputShape(true, input, spec)
+                    : Functional.poolOutputShape(false, input, spec);
+            try (Tensor output = Tensor.zeros(outShape)) {
+                long bytes = (input.numel() + output.numel()) * Float.BYTES;
+                double[] millis = time(max ? () -> Functional.maxPool(input, spec, output)
+                        : () -> Functional.avgPool(input, spec, output), minTime, minReps);
+                return new Result(layer, "direct", millis, bytes, true, null);
+            }
+        }
+    }
+
+    /** Sorted milliseconds of at least minReps runs lasting at least minTime seconds, after one warm-up. */
+    private static double[] time(Runnable run, double minTime, int minReps) {
+        run.run(); // warm-up: pages, caches, thread pool
+        List<Double> times = new ArrayList<>();
+        long start = System.nanoTime();
+        while (times.size() < minReps || (System.nanoTime() - start) * 1e-9 < minTime) {
+            long t0 = System.nanoTime();
+            run.run();
+            times.add((System.nanoTime() - t0) * 1e-6);
+            if (times.size() >= 100_000) break;
+        }
+        return times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
     /** Deterministic values in [-1, 1]: enough for timing, no random state to seed. */
@@ -137,8 +180,8 @@ final class BenchCommand {
             return;
         }
         double[] t = r.millis();
-        out.printf(Locale.ROOT, "%-16s %-14s %10.3f %10.3f %10.3f %6d %9.1f%n", r.layer().name(), r.algorithm(),
-                r.median(), t[0], t[t.length - 1], t.length, r.gflops());
+        out.printf(Locale.ROOT, "%-16s %-14s %10.3f %10.3f %10.3f %6d %9.1f %s%n", r.layer().name(), r.algorithm(),
+                r.median(), t[0], t[t.length - 1], t.length, r.rate(), r.bytes() ? "GB/s" : "GFLOP/s");
     }
 
     static String toJson(List<Result> results) {
@@ -155,8 +198,9 @@ final class BenchCommand {
                 double[] t = r.millis();
                 b.append(String.format(Locale.ROOT,
                         "\"median_ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, \"repetitions\": %d, "
-                                + "\"flops\": %d, \"gflops\": %.3f, ",
-                        r.median(), t[0], t[t.length - 1], t.length, r.flops(), r.gflops()));
+                                + "\"%s\": %d, \"%s\": %.3f, ",
+                        r.median(), t[0], t[t.length - 1], t.length, r.bytes() ? "bytes" : "flops", r.work(),
+                        r.bytes() ? "gbps" : "gflops", r.rate()));
             }
             b.append("\"machine\": ").append(Machine.json()).append(", ");
             field(b, "isa", JConv.isa()).append(", ");
@@ -171,7 +215,4 @@ final class BenchCommand {
         return b.append('"').append(name).append("\": ").append(Machine.quote(value));
     }
 
-    static String describeShape(long[] shape) {
-        return Arrays.toString(shape);
-    }
 }

@@ -107,7 +107,22 @@ final class Npy {
 
     /** Writes a float32 .npy (version 1.0) atomically: the file appears complete or not at all. */
     static void write(Path path, float[] data, long[] shape) {
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeTuple(shape) + ", }";
+        writeAtomically(path, "<f4", shape, data.length, 4, (buffer, from, count) -> buffer.asFloatBuffer().put(data, from, count));
+    }
+
+    /** Writes an int64 .npy (PyTorch's index dtype), atomically. */
+    static void writeLongs(Path path, long[] data, long[] shape) {
+        writeAtomically(path, "<i8", shape, data.length, 8, (buffer, from, count) -> buffer.asLongBuffer().put(data, from, count));
+    }
+
+    /** Copies count values starting at from into a little-endian buffer. */
+    private interface ChunkWriter {
+        void put(ByteBuffer buffer, int from, int count);
+    }
+
+    private static void writeAtomically(Path path, String descr, long[] shape, int length, int itemSize,
+            ChunkWriter values) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeTuple(shape) + ", }";
         // Magic, version and length take 10 bytes; pad so that the data starts at a multiple of 64.
         int padded = (10 + dict.length() + 1 + 63) / 64 * 64 - 10;
         String header = dict + " ".repeat(padded - dict.length() - 1) + "\n";
@@ -121,11 +136,11 @@ final class Npy {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 writeFully(channel, head);
                 ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < data.length; ) {
-                    int n = Math.min(chunk.capacity() / 4, data.length - i);
+                for (int i = 0; i < length; ) {
+                    int n = Math.min(chunk.capacity() / itemSize, length - i);
                     chunk.clear();
-                    chunk.asFloatBuffer().put(data, i, n);
-                    chunk.limit(n * 4);
+                    values.put(chunk, i, n);
+                    chunk.limit(n * itemSize);
                     writeFully(channel, chunk);
                     i += n;
                 }

@@ -121,20 +121,27 @@ class MainTest {
 
     @Test
     void benchReportsMeasuredAndSkippedLayers() {
-        assertEquals(0, run("bench", "--filter", "^(mb2_dw_14|r50_maxpool)$", "--min-time", "0", "--min-reps", "3",
-                "--threads", "1"), err);
+        assertEquals(0, run("bench", "--filter", "^(mb2_dw_14|fcn_up_op|r50_maxpool|c3d_avgpool)$", "--min-time", "0",
+                "--min-reps", "3", "--threads", "1"), err);
         assertTrue(out.contains("mb2_dw_14        direct"), out);
-        assertTrue(out.contains("r50_maxpool") && out.contains("skipped"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("fcn_up_op") && l.endsWith("GFLOP/s")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("r50_maxpool") && l.endsWith("GB/s")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("c3d_avgpool") && l.endsWith("GB/s")), out);
 
         assertEquals(0, run("bench", "--json", "--filter", "mb2_dw_14|r50_maxpool", "--min-time", "0", "--min-reps",
                 "3", "--algo", "direct"), err);
         String json = out.trim();
         assertTrue(json.startsWith("[") && json.endsWith("]"), json);
         for (String key : List.of("\"name\": \"mb2_dw_14\"", "\"op\": \"conv\"", "\"algorithm\": \"direct\"",
-                "\"median_ms\"", "\"min_ms\"", "\"max_ms\"", "\"repetitions\": ", "\"gflops\"", "\"machine\"",
-                "\"isa\"", "\"threads\"", "\"skipped\"")) {
+                "\"median_ms\"", "\"min_ms\"", "\"max_ms\"", "\"repetitions\": ", "\"gflops\"", "\"gbps\"",
+                "\"machine\"", "\"isa\"", "\"threads\"")) {
             assertTrue(json.contains(key), key + " in " + json);
         }
+
+        // A forced algorithm that cannot run a layer lists it as skipped, with the reason.
+        assertEquals(0, run("bench", "--json", "--filter", "^mb2_dw_14$", "--min-reps", "1", "--algo", "winograd-f6x3"),
+                err);
+        assertTrue(out.contains("\"skipped\": \"") && out.contains("winograd-f6x3"), out);
     }
 
     @Test
