@@ -124,6 +124,8 @@ def main():
     max_pool("maxpool2d_resnet", (1, 4, 13, 13), 3, 2, 1)
     max_pool("maxpool2d_dilation_ceil", (1, 2, 11, 9), (3, 2), (2, 3), (1, 1), dilation=(2, 1), ceil_mode=True)
     max_pool("maxpool2d_nan", (1, 1, 6, 6), 2, nan=True)
+    max_pool("maxpool1d_window_in_padding", (1, 1, 2), 2, 1, 1, dilation=3)  # -inf, index past the input
+    max_pool("maxpool2d_window_in_padding", (1, 1, 2, 2), 2, 1, 1, dilation=3)
     max_pool("maxpool3d", (1, 2, 5, 6, 7), (2, 3, 3), (2, 2, 1), (1, 1, 0), ceil_mode=True)
     avg_pool("avgpool1d_exclude_pad", (2, 2, 11), 4, 3, 2, ceil_mode=True, count_include_pad=False)
     avg_pool("avgpool2d_ceil_include_pad", (1, 3, 10, 9), 3, 2, 1, ceil_mode=True, count_include_pad=True)

@@ -34,8 +34,17 @@ public final class ReferencePool {
             for (int o0 = 0; o0 < g.out[0]; o0++) {
                 for (int o1 = 0; o1 < g.out[1]; o1++) {
                     for (int o2 = 0; o2 < g.out[2]; o2++, o++) {
+                        // Start from -inf at the window's first cell at or after 0 in each dim: a window
+                        // whose cells all fall in the padding (possible with dilation) reports that
+                        // index and -inf, as PyTorch does.
                         float best = Float.NEGATIVE_INFINITY;
-                        long bestIndex = -1;
+                        int[] pos = {o0, o1, o2};
+                        long bestIndex = 0;
+                        for (int dim = 0; dim < 3; dim++) {
+                            int first = pos[dim] * g.s[dim] - g.p[dim];
+                            while (first < 0) first += g.d[dim];
+                            bestIndex = bestIndex * g.in[dim] + first;
+                        }
                         for (int k0 = 0; k0 < g.k[0]; k0++) {
                             int i0 = o0 * g.s[0] - g.p[0] + k0 * g.d[0];
                             if (i0 < 0 || i0 >= g.in[0]) continue; // padded cells never win
@@ -47,8 +56,8 @@ public final class ReferencePool {
                                     if (i2 < 0 || i2 >= g.in[2]) continue;
                                     long index = ((long) i0 * g.in[1] + i1) * g.in[2] + i2;
                                     float v = input[(int) (plane * g.inPlane + index)];
-                                    // The first maximum wins; NaN wins and propagates, as in PyTorch.
-                                    if (bestIndex < 0 || v > best || Float.isNaN(v)) {
+                                    // The first maximum wins; NaN wins (the last NaN), as in PyTorch.
+                                    if (v > best || Float.isNaN(v)) {
                                         best = v;
                                         bestIndex = index;
                                     }
