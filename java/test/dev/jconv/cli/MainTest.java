@@ -105,6 +105,46 @@ class MainTest {
         assertBadInput("unknown command", "frobnicate");
     }
 
+    private String[] op(String name, String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", name, "--input", path("x2d.npy"), "--output", path("y.npy")));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void everyOpRunsAndRejectsBadInputTheSameWay() throws IOException {
+        assertEquals(0, run(op("max-pool", "--kernel", "2", "--stride", "1", "--indices", path("i.npy"))), err);
+        assertArrayEquals(new long[] {1, 1, 2, 2}, Npy.read(temp.resolve("y.npy")).shape());
+        assertTrue(Files.exists(temp.resolve("i.npy")));
+        assertEquals(0, run(op("pad", "--mode", "circular", "--pads", "1,2,3,0")), err);
+        assertArrayEquals(new long[] {1, 1, 6, 6}, Npy.read(temp.resolve("y.npy")).shape());
+        assertEquals(0, run(op("upsample", "--mode", "bilinear", "--scale", "2,1.5", "--align-corners", "true")), err);
+        assertArrayEquals(new long[] {1, 1, 6, 4}, Npy.read(temp.resolve("y.npy")).shape());
+        assertEquals(0, run("run", "conv-transpose", "--input", path("x.npy"), "--weight", path("w.npy"), "--output",
+                path("y.npy"), "--stride", "2", "--output-padding", "1"), err);
+        assertArrayEquals(new long[] {1, 1, 11}, Npy.read(temp.resolve("y.npy")).shape());
+
+        assertBadInput("--kernel is required", op("max-pool"));
+        assertBadInput("padding=2 must be at most half of kernel=2", op("avg-pool", "--kernel", "2", "--padding", "2"));
+        assertBadInput("unknown option --dilation", op("avg-pool", "--kernel", "2", "--dilation", "2"));
+        assertBadInput("'maybe' is not true or false", op("avg-pool", "--kernel", "2", "--ceil-mode", "maybe"));
+        assertBadInput("reflect pads 3/0", op("pad", "--mode", "reflect", "--pads", "3,0,0,0"));
+        assertBadInput("--value applies to --mode constant only", op("pad", "--mode", "reflect", "--pads", "1,1,1,1",
+                "--value", "2"));
+        assertBadInput("pad mode 'edge'", op("pad", "--mode", "edge", "--pads", "1,1,1,1"));
+        assertBadInput("'cubic' is not nearest or bilinear", op("upsample", "--mode", "cubic", "--scale", "2"));
+        assertBadInput("bilinear only", op("upsample", "--mode", "nearest", "--scale", "2", "--align-corners", "true"));
+        assertBadInput("not divisible by factor^2=4", op("pixel-shuffle", "--factor", "2"));
+        assertBadInput("--factor is required", op("pixel-unshuffle"));
+        assertBadInput("groups=2 must be >= 1 and divide channels=1", op("channel-shuffle", "--groups", "2"));
+        assertBadInput("--output-size is required", op("adaptive-avg-pool"));
+        assertBadInput("outputPadding=2 must be smaller than stride=2", "run", "conv-transpose", "--input",
+                path("x.npy"), "--weight", path("w.npy"), "--output", path("y.npy"), "--stride", "2",
+                "--output-padding", "2");
+        assertBadInput("unknown option --padding-begin", "run", "conv-transpose", "--input", path("x.npy"), "--weight",
+                path("w.npy"), "--output", path("y.npy"), "--padding-begin", "1", "--padding-end", "1");
+    }
+
     @Test
     void verboseAddsTheStackTrace() {
         assertEquals(2, run(conv("--stride", "0", "--verbose")));
