@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing jconv needs, when it is missing: a JDK (17+), Maven, CMake
-# (3.20+) and a C compiler with OpenMP. On Debian/Ubuntu as root it uses apt-get; elsewhere it
-# names what is missing and stops.
+# (3.20+), gcc with OpenMP and the sanitizer runtimes, and clang with libFuzzer (ci/fuzz.sh). On
+# Debian/Ubuntu as root it uses apt-get; elsewhere it names what is missing and stops.
 set -euo pipefail
 
 missing=()
@@ -10,6 +10,14 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+# libFuzzer's runtime ships apart from clang on Debian.
+if command -v clang >/dev/null 2>&1; then
+  [ -n "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a 2>/dev/null | grep /)" ] &&
+    [ -f "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] || missing+=(libclang-rt-14-dev)
+else
+  missing+=(libclang-rt-14-dev)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -180,6 +180,12 @@ static void test_pooling_by_hand(void) {
     d.dilation[0] = 1;
     d.kernel[0] = 7;
     REJECTS(jconv_pool(&d, x, y, NULL), "too small");
+    d.kernel[0] = 1LL << 40; /* found by the fuzzer: dilation * (kernel - 1) overflowed */
+    d.dilation[0] = 1LL << 40;
+    d.kind = JCONV_POOL_MAX;
+    REJECTS(jconv_pool(&d, x, y, NULL), "overflows");
+    d.kind = JCONV_POOL_AVG;
+    d.dilation[0] = 1;
     d.kernel[0] = 2;
     d.kind = 5;
     REJECTS(jconv_pool(&d, x, y, NULL), "kind=5");

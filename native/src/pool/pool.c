@@ -56,9 +56,13 @@ static jconv_status pool_geometry_init(const jconv_pool_desc *d, pool_geometry *
         if (d->pad[i] > d->kernel[i] / 2)
             return jconv_fail(JCONV_INVALID_ARGUMENT, "pad[%d]=%lld (%s) must be at most half of kernel %lld",
                               i, (long long)d->pad[i], name, (long long)d->kernel[i]);
-        /* Each value is below 2^40, so none of this overflows. */
+        /* Each value is below 2^40, so only the dilated span can overflow; the sums cannot. */
         const int64_t in = d->in_size[i], pad = d->pad[i], stride = d->stride[i];
-        const int64_t span = d->dilation[i] * (d->kernel[i] - 1) + 1;
+        int64_t span;
+        if (!jconv_multiply_checked(d->dilation[i], d->kernel[i] - 1, &span))
+            return jconv_fail(JCONV_INVALID_ARGUMENT, "dilation[%d]=%lld * (kernel[%d]=%lld - 1) overflows", i,
+                              (long long)d->dilation[i], i, (long long)d->kernel[i]);
+        span += 1;
         int64_t out = floor_div(in + 2 * pad - span + (d->ceil_mode ? stride - 1 : 0), stride) + 1;
         if (d->ceil_mode && (out - 1) * stride >= in + pad) out--; /* the last window starts in the end padding */
         if (out < 1)

@@ -64,14 +64,12 @@ public final class Functional {
         ConvGeometry g = transposed ? spec.resolveTransposed(input.shape(), weight.shape())
                 : spec.resolve(input.shape(), weight.shape());
         if (bias != null) ConvGeometry.requireShape("bias", bias, new long[] {g.outChannels});
-        long inputAddress = input.address();
-        long weightAddress = weight.address();
-        long biasAddress = bias == null ? 0 : bias.address();
-        return produce(g.outputShape(), out -> transposed
-                ? NativeBinding.jconv_conv_transpose(g.toNativeDesc(), inputAddress, weightAddress, biasAddress,
-                        algorithm.code(), null, 0, out)
-                : NativeBinding.jconv_conv(g.toNativeDesc(), inputAddress, weightAddress, biasAddress, algorithm.code(),
-                        null, 0, out), name);
+        long[] desc = g.toNativeDesc();
+        return produce(g.outputShape(), (in, out) -> transposed
+                ? NativeBinding.jconv_conv_transpose(desc, in.address(0), in.address(1), in.address(2), algorithm.code(),
+                        null, 0, out)
+                : NativeBinding.jconv_conv(desc, in.address(0), in.address(1), in.address(2), algorithm.code(), null, 0,
+                        out), name, input, weight, bias);
     }
 
     // ------------------------------------------------------------------ pooling
@@ -114,8 +112,9 @@ public final class Functional {
         long[] outShape = poolOutputShape(max, input, spec);
         ConvGeometry.requireShape("output", output, outShape);
         long[] desc = spec.toNativeDesc(max, input.shape());
-        NativeBinding.check(NativeBinding.jconv_pool(desc, input.address(), output.address(), 0),
-                max ? "maxPool" : "avgPool");
+        try (Pinned p = new Pinned(input, output)) {
+            NativeBinding.check(NativeBinding.jconv_pool(desc, p.address(0), p.address(1), 0), max ? "maxPool" : "avgPool");
+        }
     }
 
     /** Max pooling's output and, per output element, the flat index of the winner within its (D*)H*W plane. */
@@ -162,8 +161,7 @@ public final class Functional {
         requireInput(input, rank, name);
         long[] outShape = poolOutputShape(max, input, spec);
         long[] desc = spec.toNativeDesc(max, input.shape());
-        long src = input.address();
-        return produce(outShape, out -> NativeBinding.jconv_pool(desc, src, out, indices), name);
+        return produce(outShape, (in, out) -> NativeBinding.jconv_pool(desc, in.address(0), out, indices), name, input);
     }
 
     /**
@@ -188,9 +186,8 @@ public final class Functional {
         long[] outShape = input.shape();
         System.arraycopy(out, 0, outShape, 2, rank);
         long[] shape = input.shape();
-        long src = input.address();
-        return produce(outShape, dst -> NativeBinding.jconv_adaptive_avg_pool(rank, shape, out, src, dst),
-                "adaptiveAvgPool");
+        return produce(outShape, (in, dst) -> NativeBinding.jconv_adaptive_avg_pool(rank, shape, out, in.address(0), dst),
+                "adaptiveAvgPool", input);
     }
 
     /** Global average pooling: adaptive pooling to 1 in every spatial dim. */
@@ -210,8 +207,8 @@ public final class Functional {
                     + factor * factor);
         }
         long[] out = {s[0], s[1] / (factor * factor), s[2] * factor, s[3] * factor};
-        long src = input.address();
-        return produce(out, dst -> NativeBinding.jconv_pixel_shuffle(s, factor, src, dst), "pixelShuffle");
+        return produce(out, (in, dst) -> NativeBinding.jconv_pixel_shuffle(s, factor, in.address(0), dst), "pixelShuffle",
+                input);
     }
 
     /** [N, C, H r, W r] to [N, C r^2, H, W]. */
@@ -224,8 +221,8 @@ public final class Functional {
                     + " must be divisible by factor=" + factor);
         }
         long[] out = {s[0], s[1] * factor * factor, s[2] / factor, s[3] / factor};
-        long src = input.address();
-        return produce(out, dst -> NativeBinding.jconv_pixel_unshuffle(s, factor, src, dst), "pixelUnshuffle");
+        return produce(out, (in, dst) -> NativeBinding.jconv_pixel_unshuffle(s, factor, in.address(0), dst),
+                "pixelUnshuffle", input);
     }
 
     /** ShuffleNet's channel shuffle of [N, C, ...]: out channel j * groups + i = in channel i * (C / groups) + j. */
@@ -236,9 +233,8 @@ public final class Functional {
         if (groups < 1 || s[1] % groups != 0) {
             throw new IllegalArgumentException("groups=" + groups + " must be >= 1 and divide channels=" + s[1]);
         }
-        long src = input.address();
-        return produce(s, dst -> NativeBinding.jconv_channel_shuffle(s.length, s, groups, src, dst),
-                "channelShuffle");
+        return produce(s, (in, dst) -> NativeBinding.jconv_channel_shuffle(s.length, s, groups, in.address(0), dst),
+                "channelShuffle", input);
     }
 
     /**
@@ -280,9 +276,8 @@ public final class Functional {
                 throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " leave spatial dim " + i + " empty");
             }
         }
-        long src = input.address();
-        return produce(out, dst -> NativeBinding.jconv_pad(rank, s, begin, end, mode.ordinal(), value, src, dst),
-                "pad");
+        return produce(out, (in, dst) -> NativeBinding.jconv_pad(rank, s, begin, end, mode.ordinal(), value,
+                in.address(0), dst), "pad", input);
     }
 
     /** Nearest-neighbour upsampling of [N, C, H, W] by scale factors: out = floor(in * scale). */
@@ -323,25 +318,27 @@ public final class Functional {
         }
         long h = outH;
         long w = outW;
-        long src = input.address();
-        return produce(new long[] {s[0], s[1], h, w}, dst -> NativeBinding.jconv_upsample2d(s, h, w, mode,
-                alignCorners ? 1 : 0, scaleH, scaleW, src, dst), "upsample");
+        return produce(new long[] {s[0], s[1], h, w}, (in, dst) -> NativeBinding.jconv_upsample2d(s, h, w, mode,
+                alignCorners ? 1 : 0, scaleH, scaleW, in.address(0), dst), "upsample", input);
     }
 
     // ------------------------------------------------------------------ shared
 
-    /** A native call that writes a new output tensor at address {@code out}. */
+    /** A native call that reads the pinned inputs and writes a new output tensor at address {@code out}. */
     @FunctionalInterface
     private interface NativeWrite {
-        int call(long out);
+        int call(Pinned inputs, long out);
     }
 
-    /** Allocates the output, runs the call, and closes the output again if the call fails. */
-    private static Tensor produce(long[] outShape, NativeWrite write, String name) {
+    /**
+     * Allocates the output, pins the inputs (null ones pass address 0), runs the call, and closes
+     * the output again if the call fails.
+     */
+    private static Tensor produce(long[] outShape, NativeWrite write, String name, Tensor... inputs) {
         NativeBinding.require();
         Tensor output = Tensor.zeros(outShape);
-        try {
-            NativeBinding.check(write.call(output.address()), name);
+        try (Pinned in = new Pinned(inputs); Pinned out = new Pinned(output)) {
+            NativeBinding.check(write.call(in, out.address(0)), name);
             return output;
         } catch (RuntimeException | Error e) {
             output.close();

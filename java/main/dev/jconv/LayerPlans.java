@@ -79,10 +79,10 @@ final class LayerPlans implements AutoCloseable {
             long[] outShape = resolve(input.shape()).outputShape();
             ConvGeometry.requireShape("output", output, outShape);
             if (residual != null) ConvGeometry.requireShape("residual", residual, outShape);
-            long src = input.address();
-            long dst = output.address();
-            long res = residual == null ? 0 : residual.address();
-            NativeBinding.check(NativeBinding.jconv_conv_plan_execute(plan, src, res, dst), "forward");
+            try (Pinned p = new Pinned(input, residual, output)) {
+                NativeBinding.check(NativeBinding.jconv_conv_plan_execute(plan, p.address(0), p.address(1),
+                        p.address(2)), "forward");
+            }
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -121,15 +121,14 @@ final class LayerPlans implements AutoCloseable {
     private long createPlan(long[] inputShape) {
         ConvGeometry g = resolve(inputShape);
         long[] out = new long[1];
-        long w = weight.address();
-        long b = bias == null ? 0 : bias.address();
-        String context = "plan for input " + Arrays.toString(inputShape);
-        int status = transposed
-                ? NativeBinding.jconv_conv_transpose_plan_create(g.toNativeDesc(), w, b, algorithm.code(),
-                        activation.toNative(), out)
-                : NativeBinding.jconv_conv_plan_create(g.toNativeDesc(), w, b, algorithm.code(), activation.toNative(),
-                        out);
-        NativeBinding.check(status, context);
+        try (Pinned p = new Pinned(weight, bias)) {
+            int status = transposed
+                    ? NativeBinding.jconv_conv_transpose_plan_create(g.toNativeDesc(), p.address(0), p.address(1),
+                            algorithm.code(), activation.toNative(), out)
+                    : NativeBinding.jconv_conv_plan_create(g.toNativeDesc(), p.address(0), p.address(1),
+                            algorithm.code(), activation.toNative(), out);
+            NativeBinding.check(status, "plan for input " + Arrays.toString(inputShape));
+        }
         return out[0];
     }
 

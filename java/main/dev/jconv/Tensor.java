@@ -4,6 +4,8 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A dense fp32 tensor in row-major order, off the Java heap and 64-byte aligned, so native kernels
@@ -11,8 +13,10 @@ import java.util.Arrays;
  * the memory of tensors that become unreachable unclosed. Using a closed tensor throws
  * {@link IllegalStateException}. Closing is idempotent.
  *
- * <p>Closing a tensor while another thread is inside a native call that uses it is the caller's
- * race, as with any manually managed buffer: do not do it.
+ * <p>Closing while another thread uses the tensor has a defined outcome: every operation pins the
+ * memory for its duration, so an operation already running completes on valid memory (its result
+ * is whatever it computes), the memory is freed when the last one returns, and operations that
+ * start after close() throw {@link IllegalStateException}. Nothing reads freed memory.
  */
 public final class Tensor implements AutoCloseable {
     static final int ALIGNMENT = 64;
@@ -21,20 +25,30 @@ public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final long numel;
     private final long address;
+    private final Allocation allocation;
     private final Cleaner.Cleanable cleanable;
+    private final AtomicInteger pins = new AtomicInteger();
     private volatile boolean closed;
+
+    /** Bytes held by tensors not yet freed, for leak tests. */
+    private static final AtomicLong LIVE_BYTES = new AtomicLong();
 
     /** Frees the raw block; shared by close() and the Cleaner, which runs it at most once. */
     private static final class Allocation implements Runnable {
         private final long raw;
+        private final long bytes;
+        private volatile boolean freed;
 
-        Allocation(long raw) {
+        Allocation(long raw, long bytes) {
             this.raw = raw;
+            this.bytes = bytes;
         }
 
         @Override
         public void run() {
             Native.free(raw);
+            LIVE_BYTES.addAndGet(-bytes);
+            freed = true;
         }
     }
 
@@ -48,7 +62,9 @@ public final class Tensor implements AutoCloseable {
                     + Arrays.toString(shape));
         }
         this.address = (raw + ALIGNMENT - 1) & -ALIGNMENT;
-        this.cleanable = CLEANER.register(this, new Allocation(raw));
+        LIVE_BYTES.addAndGet(bytes);
+        this.allocation = new Allocation(raw, bytes);
+        this.cleanable = CLEANER.register(this, allocation);
     }
 
     /** The number of elements of a shape; throws if a dimension is negative or the count overflows. */
@@ -112,16 +128,43 @@ public final class Tensor implements AutoCloseable {
         return closed;
     }
 
-    /** The aligned native address; throws if closed. */
-    long address() {
-        if (closed) throw new IllegalStateException("tensor of shape " + Arrays.toString(shape) + " is closed");
-        return address;
+    /**
+     * Pins the memory for the duration of an operation and returns its aligned native address;
+     * every pin() is paired with an {@link #unpin()}. Throws if the tensor is closed.
+     */
+    long pin() {
+        if (!closed) {
+            pins.incrementAndGet();
+            if (!closed) return address;
+            unpin(); // close() came in between: it saw no pin, so this one must not be used
+        }
+        throw new IllegalStateException("tensor of shape " + Arrays.toString(shape) + " is closed");
+    }
+
+    /** Ends a pin; the last one after close() frees the memory. */
+    void unpin() {
+        if (pins.decrementAndGet() == 0 && closed) cleanable.clean();
+    }
+
+    /** Whether the memory has been freed (tests use it: close() defers the free while pinned). */
+    boolean isFreed() {
+        return allocation.freed;
+    }
+
+    /** Bytes held by all tensors not yet freed (closed, or collected by the Cleaner). */
+    public static long liveBytes() {
+        return LIVE_BYTES.get();
     }
 
     /** A copy of the elements, row-major. */
     public float[] toArray() {
         float[] out = new float[checkedIntCount()];
-        if (out.length > 0) new Pointer(address()).read(0, out, 0, out.length);
+        long a = pin();
+        try {
+            if (out.length > 0) new Pointer(a).read(0, out, 0, out.length);
+        } finally {
+            unpin();
+        }
         return out;
     }
 
@@ -131,7 +174,12 @@ public final class Tensor implements AutoCloseable {
         if (data.length != numel) {
             throw new IllegalArgumentException("data has " + data.length + " values, tensor holds " + numel);
         }
-        if (data.length > 0) new Pointer(address()).write(0, data, 0, data.length);
+        long a = pin();
+        try {
+            if (data.length > 0) new Pointer(a).write(0, data, 0, data.length);
+        } finally {
+            unpin();
+        }
     }
 
     /** The element at a full index (one value per dimension). */
@@ -148,7 +196,12 @@ public final class Tensor implements AutoCloseable {
             }
             flat = flat * shape[i] + index[i];
         }
-        return new Pointer(address()).getFloat(flat * Float.BYTES);
+        long a = pin();
+        try {
+            return new Pointer(a).getFloat(flat * Float.BYTES);
+        } finally {
+            unpin();
+        }
     }
 
     private int checkedIntCount() {
@@ -158,10 +211,11 @@ public final class Tensor implements AutoCloseable {
         return (int) numel;
     }
 
+    /** Frees the memory now, or when the operations using it return; idempotent. */
     @Override
     public void close() {
         closed = true;
-        cleanable.clean();
+        if (pins.get() == 0) cleanable.clean();
     }
 
     @Override

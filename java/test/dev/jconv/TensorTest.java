@@ -18,7 +18,8 @@ class TensorTest {
             assertEquals(2, t.rank());
             assertEquals(6f, t.get(1, 2));
             assertEquals(2f, t.get(0, 1));
-            assertEquals(0, t.address() % 64, "64-byte aligned");
+            assertEquals(0, t.pin() % 64, "64-byte aligned");
+            t.unpin();
             t.copyFrom(new float[] {6, 5, 4, 3, 2, 1});
             assertEquals(1f, t.get(1, 2));
         }

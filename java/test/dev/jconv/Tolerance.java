@@ -16,6 +16,13 @@ final class Tolerance {
             fail(what + ": " + actual.length + " outputs, expected " + expected.length);
         }
         for (int i = 0; i < expected.length; i++) {
+            if (Float.isNaN(expected[i]) || Float.isInfinite(expected[i])) {
+                // NaN and infinities propagate as in PyTorch: the same non-finite value, exactly.
+                if (Float.compare(expected[i], actual[i]) != 0 && !(Float.isNaN(expected[i]) && Float.isNaN(actual[i]))) {
+                    fail(what + ": output " + i + " is " + actual[i] + ", expected " + expected[i]);
+                }
+                continue;
+            }
             double bound = (taps + 3) * (double) Math.ulp(1f) * magnitude[i] + 1e-30;
             double error = Math.abs((double) actual[i] - expected[i]);
             if (!(error <= bound)) {
