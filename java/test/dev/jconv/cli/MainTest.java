@@ -145,6 +145,39 @@ class MainTest {
                 path("w.npy"), "--output", path("y.npy"), "--padding-begin", "1", "--padding-end", "1");
     }
 
+    /** A .npy file by hand: version 1 header dict, then the given data bytes. */
+    private String npy(String name, String dict, int dataBytes) throws IOException {
+        byte[] header = (dict + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] file = new byte[10 + header.length + dataBytes];
+        byte[] magic = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length, 0};
+        System.arraycopy(magic, 0, file, 0, 10);
+        System.arraycopy(header, 0, file, 10, header.length);
+        Files.write(temp.resolve(name), file);
+        return path(name);
+    }
+
+    @Test
+    void hostileNpyFilesAreOneLineErrors() throws IOException {
+        String f4 = "{'descr': '<f4', 'fortran_order': False, 'shape': ";
+        String[] bad = {
+            npy("truncated.npy", f4 + "(1, 1, 5), }", 12), "header says shape [1, 1, 5]",
+            npy("oversized.npy", f4 + "(1, 1, 5), }", 24), "holds 24 data bytes",
+            npy("lying.npy", f4 + "(1000000, 1000000, 1000000), }", 20), "header says shape [1000000, 1000000, 1000000]",
+            npy("int.npy", "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1, 5), }", 40), "dtype '<i8'",
+            npy("rank.npy", f4 + "(5,), }", 20), "input must have 3, 4 or 5 dims",
+            npy("negative.npy", f4 + "(1, -1, 5), }", 0), "negative size in shape",
+        };
+        for (int i = 0; i < bad.length; i += 2) {
+            assertBadInput(bad[i + 1], "run", "conv", "--input", bad[i], "--weight", path("w.npy"), "--output",
+                    path("y.npy"));
+        }
+        Files.createDirectory(temp.resolve("dir.npy"));
+        assertBadInput("dir.npy", "run", "conv", "--input", path("dir.npy"), "--weight", path("w.npy"), "--output",
+                path("y.npy"));
+        assertBadInput("cannot write", "run", "conv", "--input", path("x.npy"), "--weight", path("w.npy"), "--output",
+                path("no/such/dir/y.npy"));
+    }
+
     @Test
     void verboseAddsTheStackTrace() {
         assertEquals(2, run(conv("--stride", "0", "--verbose")));
