@@ -26,6 +26,7 @@ class LeakTest {
             long rssBefore = residentBytes();
             for (int i = 0; i < CYCLES; i++) warmCycle(w, x, i);
             long rssGrowth = residentBytes() - rssBefore;
+            System.out.println("LeakTest: " + CYCLES + " cycles, resident memory grew by " + (rssGrowth >> 10) + " KiB");
             assertTrue(rssGrowth < 64L << 20, "resident memory grew by " + (rssGrowth >> 20) + " MB");
         }
         assertEquals(plansBefore, JConv.nativeAllocatedBytes(), "plan bytes the library still holds");
