@@ -10,4 +10,9 @@
 void conv_reference(const jconv_conv_desc *desc, const int64_t *out_size, const float *src, const float *weights,
                     const float *bias, double *dst);
 
+/* The transposed convolution by its definition (every input scattered through the kernel), in
+ * double: dst[N][OC][out...] from src[N][IC][in...] and weights [IC][OC/groups][k...]. */
+void conv_transpose_reference(const jconv_conv_transpose_desc *desc, const int64_t *out_size, const float *src,
+                              const float *weights, const float *bias, double *dst);
+
 #endif
