@@ -115,7 +115,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < count; i++) {
         if (filter != NULL && strstr(layers[i].name, filter) == NULL) continue;
         if (strcmp(layers[i].op, "conv") == 0) bench_conv(&layers[i], algorithm, min_time);
-        else printf("%-16s skipped: op %s is not built yet\n", layers[i].name, layers[i].op);
+        else printf("%-16s skipped: the C bench times conv rows (java -jar target/jconv.jar bench runs %s)\n",
+                    layers[i].name, layers[i].op);
     }
     free(layers);
     return 0;

@@ -206,36 +206,91 @@ static void test_random_shapes(int cases) {
         const int64_t taps = weight_count(&d) / d.out_channels;
 
         float *y = malloc((size_t)nd * sizeof(float));
-        for (int64_t i = 0; i < nd; i++) y[i] = NAN; /* garbage: every output must be written */
-        jconv_conv_plan *plan = NULL;
-        jconv_status status = jconv_conv_plan_create(&d, w, with_bias ? b : NULL, JCONV_ALGO_AUTO, &post_ops, &plan);
         char text[512];
         describe(&d, text, sizeof text);
-        CHECK(status == JCONV_OK, "case %d %s: %s", c, text, jconv_last_error());
-        if (status == JCONV_OK) {
+        /* Every algorithm this build has for the shape, against the same reference. */
+        for (int a = JCONV_ALGO_DIRECT; a <= JCONV_ALGO_DEPTHWISE; a++) {
+            if (!jconv_algorithm_available((jconv_algorithm)a)) continue;
+            for (int64_t i = 0; i < nd; i++) y[i] = NAN; /* garbage: every output must be written */
+            jconv_conv_plan *plan = NULL;
+            jconv_status status = jconv_conv_plan_create(&d, w, with_bias ? b : NULL, (jconv_algorithm)a, &post_ops, &plan);
+            if (status == JCONV_UNSUPPORTED) continue; /* the algorithm declines this shape */
+            CHECK(status == JCONV_OK, "case %d %s: %s", c, text, jconv_last_error());
+            if (status != JCONV_OK) continue;
             CHECK(jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, y) == JCONV_OK, "%s",
                   jconv_last_error());
             int64_t bad = -1;
             for (int64_t i = 0; i < nd && bad < 0; i++) {
                 double expected = ref[i] + (with_residual ? residual[i] : 0.0);
-                double scale = magnitude[i] + (with_bias ? fabs(b[i / (nd / d.batch / d.out_channels) % d.out_channels]) : 0) +
+                double scale = magnitude[i] +
+                               (with_bias ? fabs(b[i / (nd / d.batch / d.out_channels) % d.out_channels]) : 0) +
                                (with_residual ? fabs(residual[i]) : 0);
                 double tolerance = (double)(taps + 3) * FLT_EPSILON * scale + 1e-30;
                 float want = activate(&post_ops, expected);
                 /* The activation is 1-Lipschitz, so the bound carries through it. */
                 if (!(fabs((double)y[i] - (double)want) <= tolerance)) bad = i;
             }
-            CHECK(bad < 0, "case %d %s post=%d bias=%d residual=%d: output %lld differs", c, text,
-                  (int)post_ops.activation, with_bias, with_residual, (long long)bad);
+            CHECK(bad < 0, "case %d %s algo=%s post=%d bias=%d residual=%d: output %lld differs", c, text,
+                  jconv_algorithm_name((jconv_algorithm)a), (int)post_ops.activation, with_bias, with_residual,
+                  (long long)bad);
             /* Execute is deterministic: a second run gives the same bits. */
             float *again = malloc((size_t)nd * sizeof(float));
             jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, again);
             CHECK(memcmp(again, y, (size_t)nd * sizeof(float)) == 0, "case %d: repeat differs", c);
             free(again);
+            jconv_conv_plan_destroy(plan);
         }
-        jconv_conv_plan_destroy(plan);
         free(x), free(w), free(b), free(residual), free(ref), free(magnitude), free(ax), free(aw), free(y);
     }
+}
+
+/* Convolutions whose GEMM sizes sit below, at and above every block edge: M (out channels per
+ * group) around MR, K (in channels x taps) around KC and its multiples, N (output pixels) around NR
+ * and the NC chunking. Every algorithm against the reference. */
+static void test_gemm_block_edges(void) {
+    const int64_t ms[] = {1, 5, 6, 7, 13}, ks[] = {1, 255, 256, 257, 513}, ns[] = {1, 15, 16, 17, 527, 1031};
+    int c = 0;
+    for (int mi = 0; mi < 5; mi++)
+        for (int ki = 0; ki < 5; ki++)
+            for (int ni = 0; ni < 6; ni++, c++) {
+                if ((mi + ki + ni) % 2 != 0 && ni < 4) continue; /* keep it quick: half of the small ones */
+                jconv_conv_desc d;
+                jconv_conv_desc_init(&d, 1);
+                d.out_channels = ms[mi];
+                d.in_channels = ks[ki];
+                d.in_size[0] = ns[ni];
+                if (c % 3 == 0 && ks[ki] % 3 == 0) { /* a 3-tap kernel: K = IC * 3, padded */
+                    d.in_channels = ks[ki] / 3;
+                    d.kernel[0] = 3;
+                    d.pad_begin[0] = d.pad_end[0] = 1;
+                }
+                int64_t out[3];
+                jconv_conv_output_size(&d, out);
+                const int64_t nx = d.in_channels * d.in_size[0], nw = d.out_channels * d.in_channels * d.kernel[0];
+                const int64_t ny = d.out_channels * out[0];
+                float *x = random_floats(nx), *w = random_floats(nw), *y = malloc((size_t)ny * sizeof(float));
+                float *ax = malloc((size_t)nx * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
+                double *ref = malloc((size_t)ny * sizeof(double)), *mag = malloc((size_t)ny * sizeof(double));
+                for (int64_t i = 0; i < nx; i++) ax[i] = fabsf(x[i]);
+                for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
+                conv_reference(&d, out, x, w, NULL, ref);
+                conv_reference(&d, out, ax, aw, NULL, mag);
+                for (int a = JCONV_ALGO_DIRECT; a <= JCONV_ALGO_DEPTHWISE; a++) {
+                    if (!jconv_algorithm_available((jconv_algorithm)a)) continue;
+                    for (int64_t i = 0; i < ny; i++) y[i] = NAN;
+                    jconv_status status = jconv_conv(&d, x, w, NULL, (jconv_algorithm)a, NULL, NULL, y);
+                    if (status == JCONV_UNSUPPORTED) continue;
+                    int64_t bad = status == JCONV_OK ? -1 : 0;
+                    for (int64_t i = 0; i < ny && bad < 0; i++)
+                        if (!(fabs(y[i] - ref[i]) <= (double)(nw / d.out_channels + 3) * FLT_EPSILON * mag[i] + 1e-30))
+                            bad = i;
+                    CHECK(bad < 0, "M=%lld K=%lld N=%lld k=%lld algo %s: output %lld differs (%s)",
+                          (long long)d.out_channels, (long long)(d.in_channels * d.kernel[0]), (long long)out[0],
+                          (long long)d.kernel[0], jconv_algorithm_name((jconv_algorithm)a), (long long)bad,
+                          jconv_last_error());
+                }
+                free(x), free(w), free(y), free(ax), free(aw), free(ref), free(mag);
+            }
 }
 
 /* ------------------------------------------------------------ bad input ------------------------- */
@@ -367,6 +422,7 @@ int main(int argc, char **argv) {
     test_padding_dilation_bias_relu();
     test_asymmetric_padding();
     test_random_shapes(cases);
+    test_gemm_block_edges();
     test_bad_descriptors();
     test_bad_calls();
     CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());

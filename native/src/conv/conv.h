@@ -51,8 +51,9 @@ static inline void conv_valid_range(int64_t offset, int64_t stride, int64_t in_c
 }
 
 struct jconv_conv_plan;
-typedef void (*conv_execute_fn)(const struct jconv_conv_plan *plan, const float *src, const float *residual,
-                                float *dst);
+/* Runs a plan; fails only when per-call scratch cannot be allocated. */
+typedef jconv_status (*conv_execute_fn)(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                        float *dst);
 
 struct jconv_conv_plan {
     jconv_conv_desc desc; /* for a transposed plan, the conv fields of its descriptor */
@@ -61,12 +62,20 @@ struct jconv_conv_plan {
     jconv_post_ops post_ops;
     float *weights; /* [OC][IC/groups][KD][KH][KW], owned */
     float *bias;    /* [OC] or NULL, owned */
+    float *packed_weights; /* im2col: per group, MR-row panels of the [OC/groups][K] weights, or NULL */
     conv_execute_fn execute;
 };
 
 /* The direct algorithms: every shape. */
-void conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
-                                   float *dst);
-void conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual, float *dst);
+jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const float *src,
+                                           const float *residual, float *dst);
+jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                 float *dst);
+
+/* im2col + packed GEMM (the im2col is done while packing B, never materialised): every convolution.
+ * prepare packs the weights into the plan; it fails only for lack of memory. */
+jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan);
+jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                 float *dst);
 
 #endif

@@ -30,6 +30,7 @@ jconv_status jconv_algorithm_from_name(const char *name, jconv_algorithm *algori
 static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm, int transposed) {
     switch (algorithm) {
     case JCONV_ALGO_DIRECT: return transposed ? conv_transpose_direct_execute : conv_direct_execute;
+    case JCONV_ALGO_IM2COL: return transposed ? NULL : conv_im2col_execute;
     default: return NULL;
     }
 }
@@ -38,10 +39,14 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
     return algorithm == JCONV_ALGO_AUTO || algorithm_kernel(algorithm, 0) != NULL;
 }
 
-/* The algorithm AUTO runs for a shape. Only direct exists so far. */
+/* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): im2col + GEMM wins
+ * by 5-20x on every dense and grouped layer of the suite; depthwise layers (one input and at most
+ * two outputs per group) leave the GEMM's 6-row tiles mostly empty, and direct wins there. Transposed
+ * convolutions have only direct yet. */
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
-    (void)geometry;
-    return JCONV_ALGO_DIRECT;
+    if (geometry->transposed) return JCONV_ALGO_DIRECT;
+    if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2) return JCONV_ALGO_DIRECT;
+    return JCONV_ALGO_IM2COL;
 }
 
 static float *copy_floats(const float *values, int64_t count) {
@@ -79,6 +84,13 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
     if (bias != NULL) {
         plan->bias = copy_floats(bias, geometry->out_channels);
         if (plan->bias == NULL) goto out_of_memory;
+    }
+    if (algorithm == JCONV_ALGO_IM2COL) {
+        status = conv_im2col_prepare(plan);
+        if (status != JCONV_OK) {
+            jconv_conv_plan_destroy(plan);
+            return status;
+        }
     }
     *plan_out = plan;
     return JCONV_OK;
@@ -129,8 +141,7 @@ jconv_status jconv_conv_plan_execute(const jconv_conv_plan *plan, const float *s
      * shifted overlap is not. */
     if (residual != NULL && r != d && r < d + dst_bytes && d < r + dst_bytes)
         return jconv_fail(JCONV_INVALID_ARGUMENT, "residual overlaps dst without being equal to it");
-    plan->execute(plan, src, residual, dst);
-    return JCONV_OK;
+    return plan->execute(plan, src, residual, dst);
 }
 
 jconv_algorithm jconv_conv_plan_algorithm(const jconv_conv_plan *plan) {
@@ -147,6 +158,7 @@ void jconv_conv_plan_destroy(jconv_conv_plan *plan) {
     if (plan == NULL) return;
     jconv_free(plan->weights);
     jconv_free(plan->bias);
+    jconv_free(plan->packed_weights);
     jconv_free(plan);
 }
 

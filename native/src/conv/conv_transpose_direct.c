@@ -45,8 +45,8 @@ static void accumulate_row(const conv_geometry *g, const float *src_image, const
     }
 }
 
-void conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
-                                   float *dst) {
+jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const float *src,
+                                           const float *residual, float *dst) {
     const conv_geometry *g = &plan->geometry;
     const int64_t OC = g->out_channels, OD = g->out[0], OH = g->out[1], OW = g->out[2];
     const int64_t in_image = g->in_channels * g->in[0] * g->in[1] * g->in[2];
@@ -76,4 +76,5 @@ void conv_transpose_direct_execute(const struct jconv_conv_plan *plan, const flo
         if (post_ops.activation != JCONV_ACTIVATION_NONE)
             for (int64_t ow = 0; ow < OW; ow++) out[ow] = conv_activate(&post_ops, out[ow]);
     }
+    return JCONV_OK;
 }

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every native path against the Java reference on 240 seeded random shapes (every parameter, every rank). */
+/**
+ * Every native path against the Java reference on 240 seeded random shapes (every parameter, every
+ * rank): the one-shot with AUTO, the planned layer with DIRECT and IM2COL forced in turn.
+ */
 class ConvAgainstReferenceTest {
     private static int defaultThreads;
 
@@ -59,12 +62,13 @@ class ConvAgainstReferenceTest {
                 want[i] = activation.apply(pre);
                 if (withResidual) bound[i] += Math.abs(residual[i]);
             }
-            try (Conv conv = Conv.builder(w).bias(b).spec(c.spec()).algorithm(Algorithm.DIRECT)
+            Algorithm forced = seed % 2 == 0 ? Algorithm.DIRECT : Algorithm.IM2COL;
+            try (Conv conv = Conv.builder(w).bias(b).spec(c.spec()).algorithm(forced)
                     .activation(activation).build();
                     Tensor y = withResidual ? Tensor.of(residual, outShape) : Tensor.zeros(outShape)) {
                 conv.forward(x, withResidual ? y : null, y);
                 Tolerance.assertClose(want, y.toArray(), bound, c.taps(),
-                        "planned " + activation + (withResidual ? " + residual " : " ") + c);
+                        "planned " + forced + " " + activation + (withResidual ? " + residual " : " ") + c);
             }
         }
     }

@@ -1,0 +1,170 @@
+/* Convolution as a GEMM per image and group, BLIS's loops around a register-blocked micro-kernel:
+ *
+ *   C[OC/g][P] = A[OC/g][K] x B[K][P],  K = IC/g * KD*KH*KW,  P = OD*OH*OW,
+ *   B[k][p] = x[n][g*IC/g + ic(k)][in position of output p and tap k] (0 in the padding).
+ *
+ * A (the weights) is packed into MR-row panels once, at plan time. B is never materialised: each
+ * KC x NC block is gathered from the input straight into NR-column panels (the im2col is fused into
+ * the packing), so scratch is one KC x NC block per thread whatever the layer. A 1x1 stride-1
+ * unpadded convolution packs plain rows of the input. Threads split the output columns (and
+ * images and groups), so both cores work at batch 1. Bias, residual and activation are applied as
+ * each micro-tile is written. */
+#include "../gemm/gemm.h"
+#include "conv.h"
+
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int64_t gemm_k(const conv_geometry *g) {
+    return g->in_channels_per_group * g->kernel[0] * g->kernel[1] * g->kernel[2];
+}
+
+static int64_t m_panels(const conv_geometry *g) { return (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR; }
+
+jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t K = gemm_k(g), M = g->out_channels_per_group, panels = m_panels(g);
+    int64_t count;
+    if (!jconv_multiply_checked(g->groups * panels * GEMM_MR, K, &count))
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "packed weights overflow");
+    float *packed = jconv_alloc((size_t)count * sizeof(float));
+    if (packed == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of packed weights",
+                                          (long long)(count * (int64_t)sizeof(float)));
+    /* Panel (group, i) holds rows i*MR.. of the group's [M][K] weights column by column: [K][MR]. */
+    for (int64_t group = 0; group < g->groups; group++)
+        for (int64_t i = 0; i < panels; i++) {
+            float *panel = packed + (group * panels + i) * K * GEMM_MR;
+            for (int64_t k = 0; k < K; k++)
+                for (int r = 0; r < GEMM_MR; r++) {
+                    const int64_t row = i * GEMM_MR + r;
+                    panel[k * GEMM_MR + r] = row < M ? plan->weights[(group * M + row) * K + k] : 0.0f;
+                }
+        }
+    plan->packed_weights = packed;
+    return JCONV_OK;
+}
+
+/* Gathers B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels, zero-padding
+ * the last panel: panel j / NR holds b[kk * NR + j % NR]. */
+static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
+                   float *b) {
+    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OH = g->out[1], OW = g->out[2];
+    const int64_t KD = g->kernel[0], KH = g->kernel[1], KW = g->kernel[2], kvol = KD * KH * KW;
+    const int64_t padded_pn = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    const int pointwise = kvol == 1 && g->stride[0] == 1 && g->stride[1] == 1 && g->stride[2] == 1 &&
+                          g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->pad_begin[2] == 0;
+    for (int64_t kk = 0; kk < kc; kk++) {
+        const int64_t k = pc + kk, ic = k / kvol, tap = k % kvol;
+        const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
+        const float *channel = src_group + ic * ID * IH * IW;
+        float *row = b + kk * GEMM_NR; /* element j goes to row[(j / NR) * kc * NR + j % NR] */
+#define B_AT(j) row[((j) / GEMM_NR) * kc * GEMM_NR + (j) % GEMM_NR]
+        if (pointwise) { /* in and out planes coincide: a plain row of the input */
+            for (int64_t j = 0; j < pn; j++) B_AT(j) = channel[p0 + j];
+        } else {
+            const int64_t off_w = kw * g->dilation[2] - g->pad_begin[2], SW = g->stride[2];
+            for (int64_t j = 0; j < pn;) {
+                /* one run of outputs along W at a fixed (od, oh) */
+                const int64_t p = p0 + j, ow = p % OW, oh = (p / OW) % OH, od = p / (OW * OH);
+                const int64_t run = OW - ow < pn - j ? OW - ow : pn - j;
+                const int64_t id = od * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
+                const int64_t ih = oh * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
+                if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+                    for (int64_t t = 0; t < run; t++) B_AT(j + t) = 0.0f;
+                } else {
+                    const float *in_row = channel + (id * IH + ih) * IW;
+                    for (int64_t t = 0; t < run; t++) {
+                        const int64_t iw = (ow + t) * SW + off_w;
+                        B_AT(j + t) = iw >= 0 && iw < IW ? in_row[iw] : 0.0f;
+                    }
+                }
+                j += run;
+            }
+        }
+        for (int64_t j = pn; j < padded_pn; j++) B_AT(j) = 0.0f;
+#undef B_AT
+    }
+}
+
+/* One image and group, output columns [p0, p0 + pn): every k block, every micro-tile. */
+static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
+                          int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
+    const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
+    const float *src_group =
+        src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
+    const jconv_post_ops post_ops = plan->post_ops;
+    float tile[GEMM_MR * GEMM_NR];
+    for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
+        const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        const int first = pc == 0, last = pc + kc == K;
+        pack_b(g, src_group, pc, kc, p0, pn, b);
+        for (int64_t i = 0; i < panels; i++) {
+            const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
+            const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
+            for (int64_t jp = 0; jp < n_panels; jp++) {
+                ukernel(kc, a, b + jp * kc * GEMM_NR, tile);
+                const int64_t col0 = p0 + jp * GEMM_NR;
+                const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
+                for (int64_t r = 0; r < rows; r++) {
+                    const int64_t oc = group * M + i * GEMM_MR + r;
+                    const int64_t offset = (n * g->out_channels + oc) * P + col0;
+                    float *out = dst + offset;
+                    const float *t = tile + r * GEMM_NR;
+                    if (first) {
+                        /* residual is read before out is written, so it may alias dst */
+                        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
+                        if (residual != NULL) {
+                            const float *res = residual + offset;
+                            for (int64_t c = 0; c < cols; c++) out[c] = (bias + res[c]) + t[c];
+                        } else {
+                            for (int64_t c = 0; c < cols; c++) out[c] = bias + t[c];
+                        }
+                    } else {
+                        for (int64_t c = 0; c < cols; c++) out[c] += t[c];
+                    }
+                    if (last && post_ops.activation != JCONV_ACTIVATION_NONE)
+                        for (int64_t c = 0; c < cols; c++) out[c] = conv_activate(&post_ops, out[c]);
+                }
+            }
+        }
+    }
+}
+
+jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                 float *dst) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t P = g->out[0] * g->out[1] * g->out[2];
+    const int threads = jconv_threads();
+    /* Column chunks of at most NC (a multiple of NR); enough of them that every thread has work. */
+    const int64_t images = g->batch * g->groups;
+    int64_t chunks = (P + GEMM_NC_MAX - 1) / GEMM_NC_MAX;
+    if (images * chunks < threads) chunks = (threads + images - 1) / images;
+    int64_t nc = (P + chunks - 1) / chunks;
+    nc = (nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    chunks = (P + nc - 1) / nc;
+    const int64_t items = images * chunks;
+    const gemm_ukernel_fn ukernel = gemm_ukernel();
+    int failed = 0;
+    (void)threads;
+
+#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
+    {
+        float *b = jconv_alloc((size_t)(GEMM_KC * nc) * sizeof(float));
+        if (b == NULL) failed = 1;
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < items; item++) {
+            if (b == NULL) continue;
+            const int64_t chunk = item % chunks, group = (item / chunks) % g->groups, n = item / (chunks * g->groups);
+            const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
+            compute_chunk(plan, ukernel, n, group, p0, pn, src, residual, dst, b);
+        }
+        jconv_free(b);
+    }
+    if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col packing buffer");
+    return JCONV_OK;
+}

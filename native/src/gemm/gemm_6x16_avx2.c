@@ -1,0 +1,35 @@
+/* The AVX2 + FMA micro-kernel: 12 ymm accumulators (6 rows x 2 vectors of 8), per k two loads of B
+ * and six broadcasts of A. Compiled with -mavx2 -mfma for this file only (CMake); called only when
+ * the CPU has both. */
+#include "gemm.h"
+
+#include <immintrin.h>
+
+void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *tile) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int64_t k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 ai = _mm256_broadcast_ss(a + 0);
+        c00 = _mm256_fmadd_ps(ai, b0, c00), c01 = _mm256_fmadd_ps(ai, b1, c01);
+        ai = _mm256_broadcast_ss(a + 1);
+        c10 = _mm256_fmadd_ps(ai, b0, c10), c11 = _mm256_fmadd_ps(ai, b1, c11);
+        ai = _mm256_broadcast_ss(a + 2);
+        c20 = _mm256_fmadd_ps(ai, b0, c20), c21 = _mm256_fmadd_ps(ai, b1, c21);
+        ai = _mm256_broadcast_ss(a + 3);
+        c30 = _mm256_fmadd_ps(ai, b0, c30), c31 = _mm256_fmadd_ps(ai, b1, c31);
+        ai = _mm256_broadcast_ss(a + 4);
+        c40 = _mm256_fmadd_ps(ai, b0, c40), c41 = _mm256_fmadd_ps(ai, b1, c41);
+        ai = _mm256_broadcast_ss(a + 5);
+        c50 = _mm256_fmadd_ps(ai, b0, c50), c51 = _mm256_fmadd_ps(ai, b1, c51);
+        a += GEMM_MR;
+        b += GEMM_NR;
+    }
+    _mm256_storeu_ps(tile + 0 * GEMM_NR, c00), _mm256_storeu_ps(tile + 0 * GEMM_NR + 8, c01);
+    _mm256_storeu_ps(tile + 1 * GEMM_NR, c10), _mm256_storeu_ps(tile + 1 * GEMM_NR + 8, c11);
+    _mm256_storeu_ps(tile + 2 * GEMM_NR, c20), _mm256_storeu_ps(tile + 2 * GEMM_NR + 8, c21);
+    _mm256_storeu_ps(tile + 3 * GEMM_NR, c30), _mm256_storeu_ps(tile + 3 * GEMM_NR + 8, c31);
+    _mm256_storeu_ps(tile + 4 * GEMM_NR, c40), _mm256_storeu_ps(tile + 4 * GEMM_NR + 8, c41);
+    _mm256_storeu_ps(tile + 5 * GEMM_NR, c50), _mm256_storeu_ps(tile + 5 * GEMM_NR + 8, c51);
+}
