@@ -259,6 +259,7 @@ static void test_gemm_block_edges(void) {
                 d.out_channels = ms[mi];
                 d.in_channels = ks[ki];
                 d.in_size[0] = ns[ni];
+                if (c % 5 == 1) d.pad_end[0] = 2; /* a 1x1 with end padding: the output outgrows the input */
                 if (c % 3 == 0 && ks[ki] % 3 == 0) { /* a 3-tap kernel: K = IC * 3, padded */
                     d.in_channels = ks[ki] / 3;
                     d.kernel[0] = 3;

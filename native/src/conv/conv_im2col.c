@@ -54,8 +54,11 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OH = g->out[1], OW = g->out[2];
     const int64_t KD = g->kernel[0], KH = g->kernel[1], KW = g->kernel[2], kvol = KD * KH * KW;
     const int64_t padded_pn = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
-    const int pointwise = kvol == 1 && g->stride[0] == 1 && g->stride[1] == 1 && g->stride[2] == 1 &&
-                          g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->pad_begin[2] == 0;
+    /* A 1x1 kernel, stride 1 and no padding at either end: the output plane is the input plane.
+     * (pad_end matters: the fuzzer found a 1x1 with end padding reading past the input.) */
+    int pointwise = kvol == 1;
+    for (int dim = 0; dim < 3; dim++)
+        pointwise = pointwise && g->stride[dim] == 1 && g->pad_begin[dim] == 0 && g->pad_end[dim] == 0;
     for (int64_t kk = 0; kk < kc; kk++) {
         const int64_t k = pc + kk, ic = k / kvol, tap = k % kvol;
         const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
