@@ -30,7 +30,7 @@ jconv_status jconv_algorithm_from_name(const char *name, jconv_algorithm *algori
 static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm, int transposed) {
     switch (algorithm) {
     case JCONV_ALGO_DIRECT: return transposed ? conv_transpose_direct_execute : conv_direct_execute;
-    case JCONV_ALGO_IM2COL: return transposed ? NULL : conv_im2col_execute;
+    case JCONV_ALGO_IM2COL: return transposed ? conv_transpose_gemm_execute : conv_im2col_execute;
     default: return NULL;
     }
 }
@@ -41,10 +41,9 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
 
 /* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): im2col + GEMM wins
  * by 5-20x on every dense and grouped layer of the suite; depthwise layers (one input and at most
- * two outputs per group) leave the GEMM's 6-row tiles mostly empty, and direct wins there. Transposed
- * convolutions have only direct yet. */
+ * two outputs per group) leave the GEMM's 6-row tiles mostly empty, and direct wins there. The same
+ * holds for transposed convolutions (GEMM + col2im against the direct gather). */
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
-    if (geometry->transposed) return JCONV_ALGO_DIRECT;
     if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2) return JCONV_ALGO_DIRECT;
     return JCONV_ALGO_IM2COL;
 }
@@ -86,7 +85,7 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
         if (plan->bias == NULL) goto out_of_memory;
     }
     if (algorithm == JCONV_ALGO_IM2COL) {
-        status = conv_im2col_prepare(plan);
+        status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
         if (status != JCONV_OK) {
             jconv_conv_plan_destroy(plan);
             return status;

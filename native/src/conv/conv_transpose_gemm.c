@@ -1,0 +1,182 @@
+/* Transposed convolution as GEMM + col2im, per image and group:
+ *
+ *   cols[OC/g * KVOL][P_in] = A[OC/g * KVOL][IC/g] x X[IC/g][P_in],   A[ocg * KVOL + tap][ic] = w[ic][ocg][tap]
+ *
+ * and each cols element (ocg, tap, input position) is added to the output position it lands on,
+ * o = i * stride - pad_begin + tap * dilation (when inside the output). cols is never stored: each
+ * micro-tile is scattered as it is computed. Scattered adds from different rows can hit the same
+ * output, so the work is split by blocks of output channels (fixed at plan time, each block's rows
+ * packed into panels of its own): one thread owns each output element. Outputs start as
+ * bias + residual; the activation is applied once a block is complete. */
+#include "../gemm/gemm.h"
+#include "conv.h"
+
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Output-channel blocks per group: enough rows each to fill the GEMM, enough blocks for threads. */
+static int64_t channel_blocks(const conv_geometry *g) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    int64_t blocks = g->out_channels_per_group * kvol / 96;
+    if (blocks < 1) blocks = 1;
+    if (blocks > 16) blocks = 16;
+    if (blocks > g->out_channels_per_group) blocks = g->out_channels_per_group;
+    return blocks;
+}
+
+/* The block's channel range [first, end) within the group. */
+static void block_range(const conv_geometry *g, int64_t block, int64_t *first, int64_t *end) {
+    const int64_t blocks = channel_blocks(g), size = (g->out_channels_per_group + blocks - 1) / blocks;
+    *first = block * size < g->out_channels_per_group ? block * size : g->out_channels_per_group;
+    *end = *first + size < g->out_channels_per_group ? *first + size : g->out_channels_per_group;
+}
+
+static int64_t block_panels(const conv_geometry *g, int64_t block) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    int64_t first, end;
+    block_range(g, block, &first, &end);
+    return ((end - first) * kvol + GEMM_MR - 1) / GEMM_MR;
+}
+
+/* Where block (group, block) starts in the packed weights, in panels. */
+static int64_t panel_offset(const conv_geometry *g, int64_t group, int64_t block) {
+    int64_t per_group = 0, before = 0;
+    for (int64_t b = 0; b < channel_blocks(g); b++) {
+        if (b == block) before = per_group;
+        per_group += block_panels(g, b);
+    }
+    return group * per_group + before;
+}
+
+jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
+    const int64_t OCg = g->out_channels_per_group, blocks = channel_blocks(g);
+    const int64_t panels = panel_offset(g, g->groups, 0);
+    int64_t count;
+    if (!jconv_multiply_checked(panels * GEMM_MR, K, &count))
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "packed weights overflow");
+    float *packed = jconv_alloc((size_t)count * sizeof(float));
+    if (packed == NULL)
+        return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of packed weights",
+                          (long long)(count * (int64_t)sizeof(float)));
+    for (int64_t group = 0; group < g->groups; group++)
+        for (int64_t block = 0; block < blocks; block++) {
+            int64_t first, end;
+            block_range(g, block, &first, &end);
+            const int64_t rows = (end - first) * kvol;
+            float *base = packed + panel_offset(g, group, block) * GEMM_MR * K;
+            for (int64_t i = 0; i < block_panels(g, block); i++)
+                for (int64_t k = 0; k < K; k++)
+                    for (int r = 0; r < GEMM_MR; r++) {
+                        const int64_t row = i * GEMM_MR + r, ocg = first + row / kvol, tap = row % kvol;
+                        const int64_t ic = group * K + k;
+                        base[(i * K + k) * GEMM_MR + r] =
+                            row < rows ? plan->weights[(ic * OCg + ocg) * kvol + tap] : 0.0f;
+                    }
+        }
+    plan->packed_weights = packed;
+    return JCONV_OK;
+}
+
+/* Rows [p0, p0+pn) of the group's input planes, k block [pc, pc+kc), into NR-column panels. */
+static void pack_input(const float *src_group, int64_t plane, int64_t pc, int64_t kc, int64_t p0, int64_t pn, float *b) {
+    const int64_t padded = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    for (int64_t kk = 0; kk < kc; kk++) {
+        const float *row = src_group + (pc + kk) * plane + p0;
+        float *to = b + kk * GEMM_NR;
+        for (int64_t j = 0; j < padded; j++)
+            to[(j / GEMM_NR) * kc * GEMM_NR + j % GEMM_NR] = j < pn ? row[j] : 0.0f;
+    }
+}
+
+/* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on. */
+static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0, int64_t rows, int64_t first_oc,
+                         int64_t p0, int64_t cols, float *out_image) {
+    const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
+    const int64_t IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t row = row0 + r, oc = first_oc + row / kvol, tap = row % kvol;
+        const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
+        float *plane = out_image + oc * OD * OH * OW;
+        const float *t = tile + r * GEMM_NR;
+        for (int64_t c = 0; c < cols; c++) {
+            const int64_t p = p0 + c, iw = p % IW, ih = (p / IW) % IH, id = p / (IW * IH);
+            const int64_t od = id * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
+            const int64_t oh = ih * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
+            const int64_t ow = iw * g->stride[2] - g->pad_begin[2] + kw * g->dilation[2];
+            if (od >= 0 && od < OD && oh >= 0 && oh < OH && ow >= 0 && ow < OW) plane[(od * OH + oh) * OW + ow] += t[c];
+        }
+    }
+}
+
+static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
+                          int64_t block, const float *src, const float *residual, float *dst, float *b) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
+    const int64_t P_in = g->in[0] * g->in[1] * g->in[2], P_out = g->out[0] * g->out[1] * g->out[2];
+    int64_t first, end;
+    block_range(g, block, &first, &end);
+    const int64_t oc0 = group * g->out_channels_per_group + first, rows = (end - first) * kvol;
+    float *out_image = dst + n * g->out_channels * P_out;
+    /* bias + residual first (residual may alias dst: each element reads its own before writing) */
+    for (int64_t oc = oc0; oc < oc0 + (end - first); oc++) {
+        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
+        float *out = out_image + oc * P_out;
+        const float *res = residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL;
+        for (int64_t o = 0; o < P_out; o++) out[o] = res != NULL ? bias + res[o] : bias;
+    }
+    const float *src_group = src + (n * g->in_channels + group * K) * P_in;
+    const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
+    const int64_t panels = block_panels(g, block);
+    float tile[GEMM_MR * GEMM_NR];
+    for (int64_t p0 = 0; p0 < P_in; p0 += GEMM_NC_MAX) {
+        const int64_t pn = P_in - p0 < GEMM_NC_MAX ? P_in - p0 : GEMM_NC_MAX;
+        const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
+        for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
+            const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+            pack_input(src_group, P_in, pc, kc, p0, pn, b);
+            for (int64_t i = 0; i < panels; i++) {
+                const float *a = packed + (i * K + pc) * GEMM_MR;
+                const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
+                for (int64_t jp = 0; jp < n_panels; jp++) {
+                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile);
+                    const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
+                    scatter_tile(g, tile, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
+                }
+            }
+        }
+    }
+    if (plan->post_ops.activation != JCONV_ACTIVATION_NONE)
+        for (int64_t oc = oc0; oc < oc0 + (end - first); oc++) {
+            float *out = out_image + oc * P_out;
+            for (int64_t o = 0; o < P_out; o++) out[o] = conv_activate(&plan->post_ops, out[o]);
+        }
+}
+
+jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                         float *dst) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t blocks = channel_blocks(g), items = g->batch * g->groups * blocks;
+    const gemm_ukernel_fn ukernel = gemm_ukernel();
+    const int threads = jconv_threads();
+    int failed = 0;
+    (void)threads;
+#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
+    {
+        float *b = jconv_alloc((size_t)(GEMM_KC * GEMM_NC_MAX) * sizeof(float));
+        if (b == NULL) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t item = 0; item < items; item++) {
+            if (b == NULL) continue;
+            const int64_t block = item % blocks, group = (item / blocks) % g->groups, n = item / (blocks * g->groups);
+            compute_block(plan, ukernel, n, group, block, src, residual, dst, b);
+        }
+        jconv_free(b);
+    }
+    if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the GEMM packing buffer");
+    return JCONV_OK;
+}
