@@ -1,15 +1,27 @@
-/* The C benchmark: times every conv layer of a layer suite through a plan and prints, per layer,
- * the algorithm, the median, min and max milliseconds and GFLOP/s (padding taps included).
- * Usage: jconv_bench [--suite FILE] [--algo NAME] [--threads N] [--filter TEXT] [--min-time SECONDS] */
+/* The C benchmark: times every conv and convT layer of a layer suite through a plan and prints, per
+ * layer, the algorithm, the median milliseconds, GFLOP/s (padding taps included, as layers.csv
+ * counts them) and the % of the measured FMA peak; with oneDNN found by CMake, also oneDNN's
+ * convolution_auto on the same layer in the same process and our speed relative to it (> 1: we
+ * are faster), and with --winograd oneDNN's Winograd where it accepts the layer.
+ * Usage: jconv_bench [--suite FILE] [--algo NAME] [--threads N] [--filter TEXT] [--min-time S]
+ *                    [--no-onednn] [--winograd] */
+#include "fma_peak.h"
 #include "jconv.h"
 #include "layer_suite.h"
+#ifdef JCONV_WITH_ONEDNN
+#include "onednn_conv.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static double now_seconds(void) {
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+double bench_now_seconds(void) {
     struct timespec t;
 #if defined(CLOCK_MONOTONIC)
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -24,54 +36,91 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Sorts times in place and returns their median. */
+double bench_median(double *times, int count) {
+    qsort(times, (size_t)count, sizeof(double), compare_doubles);
+    return count % 2 ? times[count / 2] : 0.5 * (times[count / 2 - 1] + times[count / 2]);
+}
+
 static float *filled(int64_t count) {
     float *values = malloc((size_t)count * sizeof(float));
     for (int64_t i = 0; values != NULL && i < count; i++) values[i] = (float)((i * 7919) % 2001) / 1000.0f - 1.0f;
     return values;
 }
 
-static void bench_conv(const layer *l, jconv_algorithm algorithm, double min_time) {
-    jconv_conv_desc d;
-    jconv_conv_desc_init(&d, l->rank);
+typedef struct options {
+    jconv_algorithm algorithm;
+    double min_time, peak;
+    int onednn, winograd;
+} options;
+
+static void bench_layer(const layer *l, const options *o) {
+    const int transposed = strcmp(l->op, "convT") == 0;
+    jconv_conv_transpose_desc d;
+    jconv_conv_transpose_desc_init(&d, l->rank);
     d.batch = l->batch;
     d.in_channels = l->in_channels;
     d.out_channels = l->out_channels;
     d.groups = l->groups;
-    int64_t out[3], src = l->batch * l->in_channels, dst = l->batch * l->out_channels;
-    int64_t weights = l->out_channels * (l->in_channels / l->groups);
     for (int i = 0; i < l->rank; i++) {
         d.in_size[i] = l->in_size[i];
         d.kernel[i] = l->kernel[i];
         d.stride[i] = l->stride[i];
         d.pad_begin[i] = d.pad_end[i] = l->pad[i];
         d.dilation[i] = l->dilation[i];
+        d.output_padding[i] = transposed ? l->output_padding[i] : 0;
     }
-    if (jconv_conv_output_size(&d, out) != JCONV_OK) {
+    jconv_conv_desc c;
+    memcpy(&c, &d, sizeof c); /* the conv fields come first */
+    int64_t out[3];
+    if ((transposed ? jconv_conv_transpose_output_size(&d, out) : jconv_conv_output_size(&c, out)) != JCONV_OK) {
         printf("%-16s error: %s\n", l->name, jconv_last_error());
         return;
     }
-    for (int i = 0; i < l->rank; i++) src *= l->in_size[i], dst *= out[i], weights *= l->kernel[i];
-    double flops = 2.0 * (double)dst * (double)(weights / l->out_channels);
+    int64_t src = l->batch * l->in_channels, dst = l->batch * l->out_channels, taps = 1;
+    for (int i = 0; i < l->rank; i++) src *= l->in_size[i], dst *= out[i], taps *= l->kernel[i];
+    const int64_t weights = l->out_channels * (l->in_channels / l->groups) * taps;
+    /* layers.csv: 2 * N * OC * prod(out) * IC/g * prod(k); for convT with in and out swapped */
+    const double flops = transposed ? 2.0 * (double)src * (double)(l->out_channels / l->groups * taps)
+                                    : 2.0 * (double)dst * (double)(l->in_channels / l->groups * taps);
 
     float *x = filled(src), *w = filled(weights), *b = filled(l->out_channels), *y = malloc((size_t)dst * sizeof(float));
     jconv_conv_plan *plan = NULL;
-    if (jconv_conv_plan_create(&d, w, b, algorithm, NULL, &plan) != JCONV_OK) {
+    jconv_status status = transposed ? jconv_conv_transpose_plan_create(&d, w, b, o->algorithm, NULL, &plan)
+                                     : jconv_conv_plan_create(&c, w, b, o->algorithm, NULL, &plan);
+    if (status != JCONV_OK) {
         printf("%-16s %-14s %s\n", l->name, "-", jconv_last_error());
     } else {
         enum { MAX_REPS = 1000 };
         static double times[MAX_REPS];
         jconv_conv_plan_execute(plan, x, NULL, y); /* warm-up: caches, pages, threads */
         int reps = 0;
-        double start = now_seconds();
-        while (reps < MAX_REPS && (reps < 3 || now_seconds() - start < min_time)) {
-            double t0 = now_seconds();
+        const double start = bench_now_seconds();
+        while (reps < MAX_REPS && (reps < 3 || bench_now_seconds() - start < o->min_time)) {
+            const double t0 = bench_now_seconds();
             jconv_conv_plan_execute(plan, x, NULL, y);
-            times[reps++] = now_seconds() - t0;
+            times[reps++] = bench_now_seconds() - t0;
         }
-        qsort(times, (size_t)reps, sizeof(double), compare_doubles);
-        double median = reps % 2 ? times[reps / 2] : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
-        printf("%-16s %-14s %10.3f %10.3f %10.3f %6d %9.1f\n", l->name, jconv_conv_plan_algorithm_name(plan),
-               median * 1e3, times[0] * 1e3, times[reps - 1] * 1e3, reps, flops / median * 1e-9);
+        const double median = bench_median(times, reps) * 1e3, gflops = flops / median * 1e-6;
+        printf("%-16s %-14s %9.3f %8.1f %6.1f%%", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,
+               100.0 * gflops / o->peak);
+#ifdef JCONV_WITH_ONEDNN
+        if (o->onednn) {
+            char impl[64];
+            const double theirs = onednn_time_layer(l, 0, o->min_time, impl, sizeof impl);
+            if (theirs > 0)
+                printf("  %9.3f %8.1f %6.2fx  %-18s", theirs, flops / theirs * 1e-6, theirs / median, impl);
+            else
+                printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
+            if (o->winograd && !transposed) {
+                const double wino = onednn_time_layer(l, 1, o->min_time, impl, sizeof impl);
+                if (wino > 0) printf("  winograd %9.3f ms %8.1f GFLOP/s %6.2fx", wino, flops / wino * 1e-6, wino / median);
+                else printf("  winograd declined");
+            }
+        }
+#endif
+        printf("\n");
+        fflush(stdout);
     }
     jconv_conv_plan_destroy(plan);
     free(x), free(w), free(b), free(y);
@@ -79,20 +128,27 @@ static void bench_conv(const layer *l, jconv_algorithm algorithm, double min_tim
 
 int main(int argc, char **argv) {
     const char *suite = JCONV_DEFAULT_SUITE, *filter = NULL;
-    jconv_algorithm algorithm = JCONV_ALGO_AUTO;
-    double min_time = 0.5;
+    options o = {JCONV_ALGO_AUTO, 0.5, 0, 1, 0};
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *arg = argv[i];
+        if (strcmp(arg, "--no-onednn") == 0) {
+            o.onednn = 0;
+            continue;
+        }
+        if (strcmp(arg, "--winograd") == 0) {
+            o.winograd = 1;
+            continue;
+        }
+        const char *value = i + 1 < argc ? argv[++i] : NULL;
         if (value == NULL) {
             fprintf(stderr, "%s needs a value\n", arg);
             return 2;
         }
-        i++;
         if (strcmp(arg, "--suite") == 0) suite = value;
         else if (strcmp(arg, "--filter") == 0) filter = value;
-        else if (strcmp(arg, "--min-time") == 0) min_time = atof(value);
+        else if (strcmp(arg, "--min-time") == 0) o.min_time = atof(value);
         else if (strcmp(arg, "--algo") == 0) {
-            if (jconv_algorithm_from_name(value, &algorithm) != JCONV_OK) {
+            if (jconv_algorithm_from_name(value, &o.algorithm) != JCONV_OK) {
                 fprintf(stderr, "%s\n", jconv_last_error());
                 return 2;
             }
@@ -107,15 +163,30 @@ int main(int argc, char **argv) {
         }
     }
     layer *layers;
-    int count = layer_suite_read(suite, &layers);
+    const int count = layer_suite_read(suite, &layers);
     if (count < 0) return 2;
-    printf("jconv %s, isa %s, %d threads\n", jconv_version(), jconv_isa(), jconv_get_num_threads());
-    printf("%-16s %-14s %10s %10s %10s %6s %9s\n", "layer", "algorithm", "median_ms", "min_ms", "max_ms", "reps",
-           "GFLOP/s");
+    const int threads = jconv_get_num_threads();
+#ifdef _OPENMP
+    omp_set_num_threads(threads); /* oneDNN's OpenMP threads, from this (the calling) thread */
+#endif
+    o.peak = fma_peak_gflops(threads);
+    printf("jconv %s, isa %s, %d threads, measured FMA peak %.0f GFLOP/s%s\n", jconv_version(), jconv_isa(), threads,
+           o.peak,
+#ifdef JCONV_WITH_ONEDNN
+           o.onednn ? "; oneDNN (convolution_auto, formats any, reorders not timed) beside each layer" : ""
+#else
+           "; built without oneDNN"
+#endif
+    );
+    printf("%-16s %-14s %9s %8s %7s", "layer", "algorithm", "ms", "GFLOP/s", "peak");
+#ifdef JCONV_WITH_ONEDNN
+    if (o.onednn) printf("  %9s %8s %7s  %-18s", "oneDNN ms", "GFLOP/s", "ratio", "oneDNN impl");
+#endif
+    printf("\n");
     for (int i = 0; i < count; i++) {
         if (filter != NULL && strstr(layers[i].name, filter) == NULL) continue;
-        if (strcmp(layers[i].op, "conv") == 0) bench_conv(&layers[i], algorithm, min_time);
-        else printf("%-16s skipped: the C bench times conv rows (java -jar target/jconv.jar bench runs %s)\n",
+        if (strcmp(layers[i].op, "conv") == 0 || strcmp(layers[i].op, "convT") == 0) bench_layer(&layers[i], &o);
+        else printf("%-16s skipped: the C bench times conv and convT rows (java -jar target/jconv.jar bench runs %s)\n",
                     layers[i].name, layers[i].op);
     }
     free(layers);

@@ -47,54 +47,74 @@ jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan) {
     return JCONV_OK;
 }
 
-/* Gathers B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels, zero-padding
- * the last panel: panel j / NR holds b[kk * NR + j % NR]. */
-static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
-                   float *b) {
+/* Gathers row k of B over columns [p0, p0 + pn) into row: the input values output p reads for tap
+ * k, 0 in the padding. Runs along W are copied (stride 1) or strided, with the padded ends zeroed. */
+static void gather_row(const conv_geometry *g, const float *src_group, int64_t k, int64_t p0, int64_t pn, float *row) {
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OH = g->out[1], OW = g->out[2];
     const int64_t KD = g->kernel[0], KH = g->kernel[1], KW = g->kernel[2], kvol = KD * KH * KW;
-    const int64_t padded_pn = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    const int64_t ic = k / kvol, tap = k % kvol, kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
+    const float *channel = src_group + ic * ID * IH * IW;
+    const int64_t off_w = kw * g->dilation[2] - g->pad_begin[2], SW = g->stride[2];
+    for (int64_t j = 0; j < pn;) {
+        /* one run of outputs along W at a fixed (od, oh) */
+        const int64_t p = p0 + j, ow = p % OW, oh = (p / OW) % OH, od = p / (OW * OH);
+        const int64_t run = OW - ow < pn - j ? OW - ow : pn - j;
+        const int64_t id = od * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
+        const int64_t ih = oh * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
+        float *to = row + j;
+        if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+            memset(to, 0, (size_t)run * sizeof(float));
+        } else {
+            const float *in_row = channel + (id * IH + ih) * IW;
+            /* outputs ow + t, t in [first, end), read inside the row: iw = (ow + t) * SW + off_w */
+            int64_t first, end;
+            conv_valid_range(ow * SW + off_w, SW, IW, run, &first, &end);
+            if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
+            if (SW == 1) {
+                if (end > first) memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));
+            } else {
+                for (int64_t t = first; t < end; t++) to[t] = in_row[(ow + t) * SW + off_w];
+            }
+            if (end < run) memset(to + end, 0, (size_t)(run - end) * sizeof(float));
+        }
+        j += run;
+    }
+}
+
+/* Packs B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels (panel jp holds
+ * b[kk * NR + j] for its 16 columns), zero-padding the last one. A 1x1 stride-1 unpadded
+ * convolution's rows are input rows as they are; others are gathered into a row first. */
+static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
+                   float *b, float *row) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], plane = g->in[0] * g->in[1] * g->in[2];
+    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
     /* A 1x1 kernel, stride 1 and no padding at either end: the output plane is the input plane.
      * (pad_end matters: the fuzzer found a 1x1 with end padding reading past the input.) */
     int pointwise = kvol == 1;
     for (int dim = 0; dim < 3; dim++)
         pointwise = pointwise && g->stride[dim] == 1 && g->pad_begin[dim] == 0 && g->pad_end[dim] == 0;
     for (int64_t kk = 0; kk < kc; kk++) {
-        const int64_t k = pc + kk, ic = k / kvol, tap = k % kvol;
-        const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
-        const float *channel = src_group + ic * ID * IH * IW;
-        float *row = b + kk * GEMM_NR; /* element j goes to row[(j / NR) * kc * NR + j % NR] */
-#define B_AT(j) row[((j) / GEMM_NR) * kc * GEMM_NR + (j) % GEMM_NR]
-        if (pointwise) { /* in and out planes coincide: a plain row of the input */
-            for (int64_t j = 0; j < pn; j++) B_AT(j) = channel[p0 + j];
+        const float *from;
+        if (pointwise) {
+            from = src_group + (pc + kk) * plane + p0;
         } else {
-            const int64_t off_w = kw * g->dilation[2] - g->pad_begin[2], SW = g->stride[2];
-            for (int64_t j = 0; j < pn;) {
-                /* one run of outputs along W at a fixed (od, oh) */
-                const int64_t p = p0 + j, ow = p % OW, oh = (p / OW) % OH, od = p / (OW * OH);
-                const int64_t run = OW - ow < pn - j ? OW - ow : pn - j;
-                const int64_t id = od * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
-                const int64_t ih = oh * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
-                if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                    for (int64_t t = 0; t < run; t++) B_AT(j + t) = 0.0f;
-                } else {
-                    const float *in_row = channel + (id * IH + ih) * IW;
-                    for (int64_t t = 0; t < run; t++) {
-                        const int64_t iw = (ow + t) * SW + off_w;
-                        B_AT(j + t) = iw >= 0 && iw < IW ? in_row[iw] : 0.0f;
-                    }
-                }
-                j += run;
-            }
+            gather_row(g, src_group, pc + kk, p0, pn, row);
+            from = row;
         }
-        for (int64_t j = pn; j < padded_pn; j++) B_AT(j) = 0.0f;
-#undef B_AT
+        float *to = b + kk * GEMM_NR;
+        for (int64_t jp = 0; jp < full; jp++) memcpy(to + jp * kc * GEMM_NR, from + jp * GEMM_NR, GEMM_NR * sizeof(float));
+        if (tail > 0) {
+            float *last = to + full * kc * GEMM_NR;
+            memcpy(last, from + full * GEMM_NR, (size_t)tail * sizeof(float));
+            memset(last + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
+        }
     }
 }
 
 /* One image and group, output columns [p0, p0 + pn): every k block, every micro-tile. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
-                          int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b) {
+                          int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b,
+                          float *row) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
@@ -105,7 +125,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
         const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
         const int first = pc == 0, last = pc + kc == K;
-        pack_b(g, src_group, pc, kc, p0, pn, b);
+        pack_b(g, src_group, pc, kc, p0, pn, b, row);
         for (int64_t i = 0; i < panels; i++) {
             const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
@@ -157,14 +177,15 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
 
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
     {
-        float *b = jconv_alloc((size_t)(GEMM_KC * nc) * sizeof(float));
+        /* the packed block, then one gathered row */
+        float *b = jconv_alloc((size_t)(GEMM_KC * nc + nc) * sizeof(float));
         if (b == NULL) failed = 1;
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < items; item++) {
             if (b == NULL) continue;
             const int64_t chunk = item % chunks, group = (item / chunks) % g->groups, n = item / (chunks * g->groups);
             const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
-            compute_chunk(plan, ukernel, n, group, p0, pn, src, residual, dst, b);
+            compute_chunk(plan, ukernel, n, group, p0, pn, src, residual, dst, b, b + GEMM_KC * nc);
         }
         jconv_free(b);
     }

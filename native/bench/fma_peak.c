@@ -1,0 +1,63 @@
+/* An FMA loop: 12 independent accumulators of 8 floats hide the FMA latency, nothing touches memory.
+ * Compiled with -mavx2 -mfma on x86-64 (CMake); used only when the CPU has them. */
+#include "fma_peak.h"
+
+#include <stdint.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+double bench_now_seconds(void);
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+static float fma_loop(int64_t iterations) {
+    /* acc += a * b: the accumulator is the addend, as in a GEMM micro-kernel (AMD forwards the
+     * addend late, so chaining through the multiplicand would measure latency, not throughput). */
+    const __m256 a = _mm256_set1_ps(1e-8f), b = _mm256_set1_ps(1e-8f);
+    __m256 acc[12];
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_setzero_ps();
+    for (int64_t it = 0; it < iterations; it++)
+        for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(a, b, acc[i]);
+    __m256 sum = acc[0];
+    for (int i = 1; i < 12; i++) sum = _mm256_add_ps(sum, acc[i]);
+    float out[8];
+    _mm256_storeu_ps(out, sum);
+    return out[0];
+}
+#define FLOPS_PER_ITERATION (12.0 * 8 * 2)
+#else
+static float fma_loop(int64_t iterations) {
+    float acc[12][8];
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 8; j++) acc[i][j] = (float)i;
+    for (int64_t it = 0; it < iterations; it++)
+        for (int i = 0; i < 12; i++)
+            for (int j = 0; j < 8; j++) acc[i][j] += 1e-8f * 1e-8f;
+    return acc[3][5];
+}
+#define FLOPS_PER_ITERATION (12.0 * 8 * 2)
+#endif
+
+double fma_peak_gflops(int threads) {
+    const int64_t iterations = 50 * 1000 * 1000;
+    double best = 0;
+    volatile float sink = 0;
+    (void)threads;
+    for (int trial = 0; trial < 3; trial++) {
+        const double start = bench_now_seconds();
+#pragma omp parallel num_threads(threads)
+        {
+            const float r = fma_loop(iterations);
+#pragma omp critical
+            sink += r;
+        }
+        const double gflops = FLOPS_PER_ITERATION * (double)iterations * threads / (bench_now_seconds() - start) * 1e-9;
+        if (gflops > best) best = gflops;
+    }
+    (void)sink;
+    return best;
+}
