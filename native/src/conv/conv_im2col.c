@@ -111,7 +111,21 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     }
 }
 
-/* One image and group, output columns [p0, p0 + pn): every k block, every micro-tile. */
+/* Adds a micro-tile into the output: in place when it is whole, through a scratch tile at the edges. */
+static void tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                        int64_t rows, int64_t cols) {
+    if (rows == GEMM_MR && cols == GEMM_NR) {
+        ukernel(kc, a, b, c, ldc);
+        return;
+    }
+    float tile[GEMM_MR * GEMM_NR] = {0};
+    ukernel(kc, a, b, tile, GEMM_NR);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+}
+
+/* One image and group, output columns [p0, p0 + pn): outputs start as bias + residual, every k
+ * block adds into them, and the activation is applied at the end. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
                           int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b,
                           float *row) {
@@ -120,42 +134,35 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
     const float *src_group =
         src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
-    const jconv_post_ops post_ops = plan->post_ops;
-    float tile[GEMM_MR * GEMM_NR];
+    float *c = dst + (n * g->out_channels + group * M) * P + p0; /* row m of the group: c + m * P */
+    for (int64_t m = 0; m < M; m++) {
+        /* residual is read before the same element is written, so it may alias dst */
+        const float bias = plan->bias != NULL ? plan->bias[group * M + m] : 0.0f;
+        float *out = c + m * P;
+        if (residual != NULL) {
+            const float *res = residual + (out - dst);
+            for (int64_t j = 0; j < pn; j++) out[j] = bias + res[j];
+        } else {
+            for (int64_t j = 0; j < pn; j++) out[j] = bias;
+        }
+    }
     for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
         const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
-        const int first = pc == 0, last = pc + kc == K;
         pack_b(g, src_group, pc, kc, p0, pn, b, row);
         for (int64_t i = 0; i < panels; i++) {
             const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
             for (int64_t jp = 0; jp < n_panels; jp++) {
-                ukernel(kc, a, b + jp * kc * GEMM_NR, tile);
-                const int64_t col0 = p0 + jp * GEMM_NR;
                 const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
-                for (int64_t r = 0; r < rows; r++) {
-                    const int64_t oc = group * M + i * GEMM_MR + r;
-                    const int64_t offset = (n * g->out_channels + oc) * P + col0;
-                    float *out = dst + offset;
-                    const float *t = tile + r * GEMM_NR;
-                    if (first) {
-                        /* residual is read before out is written, so it may alias dst */
-                        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
-                        if (residual != NULL) {
-                            const float *res = residual + offset;
-                            for (int64_t c = 0; c < cols; c++) out[c] = (bias + res[c]) + t[c];
-                        } else {
-                            for (int64_t c = 0; c < cols; c++) out[c] = bias + t[c];
-                        }
-                    } else {
-                        for (int64_t c = 0; c < cols; c++) out[c] += t[c];
-                    }
-                    if (last && post_ops.activation != JCONV_ACTIVATION_NONE)
-                        for (int64_t c = 0; c < cols; c++) out[c] = conv_activate(&post_ops, out[c]);
-                }
+                tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, c + i * GEMM_MR * P + jp * GEMM_NR, P, rows, cols);
             }
         }
     }
+    if (plan->post_ops.activation != JCONV_ACTIVATION_NONE)
+        for (int64_t m = 0; m < M; m++) {
+            float *out = c + m * P;
+            for (int64_t j = 0; j < pn; j++) out[j] = conv_activate(&plan->post_ops, out[j]);
+        }
 }
 
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
@@ -163,10 +170,11 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const conv_geometry *g = &plan->geometry;
     const int64_t P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
-    /* Column chunks of at most NC (a multiple of NR); enough of them that every thread has work. */
+    /* Column chunks of at most NC (a multiple of NR), as many in all as a multiple of the threads
+     * so that each thread gets the same share. */
     const int64_t images = g->batch * g->groups;
     int64_t chunks = (P + GEMM_NC_MAX - 1) / GEMM_NC_MAX;
-    if (images * chunks < threads) chunks = (threads + images - 1) / images;
+    while ((images * chunks) % threads != 0 && chunks < P) chunks++;
     int64_t nc = (P + chunks - 1) / chunks;
     nc = (nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     chunks = (P + nc - 1) / nc;

@@ -1,11 +1,12 @@
 /* The packed single-precision GEMM's micro-kernels and block sizes (BLIS's structure). The contract
  * is in native/docs/KERNELS.md:
  *
- *   tile[MR][NR] = sum over k < kc of a[k][0..MR) (outer) b[k][0..NR)
+ *   c[i * ldc + j] += sum over k < kc of a[k * MR + i] * b[k * NR + j],  i < MR, j < NR
  *
- * a: an MR-row panel of A packed column by column (a[k * MR + i]); b: an NR-column panel of B packed
- * row by row (b[k * NR + j]); tile: MR x NR floats, row-major, overwritten (never read). Rows or
- * columns beyond the matrix are zeros in the panels, so the kernel always computes a full tile. */
+ * a: an MR-row panel of A packed column by column; b: an NR-column panel of B packed row by row;
+ * c: a full MR x NR tile of row stride ldc, read and written (the caller initialises it). Rows or
+ * columns beyond the matrix are zeros in the panels; for a partial tile the caller passes a
+ * scratch tile and copies the valid part. */
 #ifndef JCONV_GEMM_H
 #define JCONV_GEMM_H
 
@@ -16,11 +17,11 @@
 #define GEMM_KC 256 /* the k block: an A panel (6 KiB) stays in L1, a B block of KC x NC in L2 */
 #define GEMM_NC_MAX 512 /* columns packed at once: KC x NC floats = 512 KiB, within a 1 MiB L2 */
 
-typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *tile);
+typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 
-void gemm_ukernel_6x16_generic(int64_t kc, const float *a, const float *b, float *tile);
+void gemm_ukernel_6x16_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 #if defined(__x86_64__) || defined(__i386__)
-void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *tile);
+void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 #endif
 
 /* The micro-kernel for the active ISA (JCONV_ISA lowers it), and its name for reports. */

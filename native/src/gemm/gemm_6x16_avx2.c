@@ -5,7 +5,7 @@
 
 #include <immintrin.h>
 
-void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *tile) {
+void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
@@ -26,10 +26,10 @@ void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *t
         a += GEMM_MR;
         b += GEMM_NR;
     }
-    _mm256_storeu_ps(tile + 0 * GEMM_NR, c00), _mm256_storeu_ps(tile + 0 * GEMM_NR + 8, c01);
-    _mm256_storeu_ps(tile + 1 * GEMM_NR, c10), _mm256_storeu_ps(tile + 1 * GEMM_NR + 8, c11);
-    _mm256_storeu_ps(tile + 2 * GEMM_NR, c20), _mm256_storeu_ps(tile + 2 * GEMM_NR + 8, c21);
-    _mm256_storeu_ps(tile + 3 * GEMM_NR, c30), _mm256_storeu_ps(tile + 3 * GEMM_NR + 8, c31);
-    _mm256_storeu_ps(tile + 4 * GEMM_NR, c40), _mm256_storeu_ps(tile + 4 * GEMM_NR + 8, c41);
-    _mm256_storeu_ps(tile + 5 * GEMM_NR, c50), _mm256_storeu_ps(tile + 5 * GEMM_NR + 8, c51);
+    const __m256 rows[GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < GEMM_MR; r++) {
+        float *row = c + r * ldc;
+        _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), rows[r][0]));
+        _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), rows[r][1]));
+    }
 }
