@@ -93,22 +93,30 @@ static void pack_input(const float *src_group, int64_t plane, int64_t pc, int64_
     }
 }
 
-/* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on. */
+/* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on.
+ * Each column's base output position (i * stride - pad_begin) is computed once per tile, each row's
+ * tap offset (k * dilation) once per row. */
 static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0, int64_t rows, int64_t first_oc,
                          int64_t p0, int64_t cols, float *out_image) {
     const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
     const int64_t IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    int64_t base_d[GEMM_NR], base_h[GEMM_NR], base_w[GEMM_NR];
+    for (int64_t c = 0; c < cols; c++) {
+        const int64_t p = p0 + c, iw = p % IW, ih = (p / IW) % IH, id = p / (IW * IH);
+        base_d[c] = id * g->stride[0] - g->pad_begin[0];
+        base_h[c] = ih * g->stride[1] - g->pad_begin[1];
+        base_w[c] = iw * g->stride[2] - g->pad_begin[2];
+    }
     for (int64_t r = 0; r < rows; r++) {
         const int64_t row = row0 + r, oc = first_oc + row / kvol, tap = row % kvol;
-        const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
+        const int64_t off_d = tap / (KH * KW) * g->dilation[0], off_h = (tap / KW) % KH * g->dilation[1];
+        const int64_t off_w = tap % KW * g->dilation[2];
         float *plane = out_image + oc * OD * OH * OW;
         const float *t = tile + r * GEMM_NR;
         for (int64_t c = 0; c < cols; c++) {
-            const int64_t p = p0 + c, iw = p % IW, ih = (p / IW) % IH, id = p / (IW * IH);
-            const int64_t od = id * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
-            const int64_t oh = ih * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
-            const int64_t ow = iw * g->stride[2] - g->pad_begin[2] + kw * g->dilation[2];
-            if (od >= 0 && od < OD && oh >= 0 && oh < OH && ow >= 0 && ow < OW) plane[(od * OH + oh) * OW + ow] += t[c];
+            const int64_t od = base_d[c] + off_d, oh = base_h[c] + off_h, ow = base_w[c] + off_w;
+            if ((uint64_t)od < (uint64_t)OD && (uint64_t)oh < (uint64_t)OH && (uint64_t)ow < (uint64_t)OW)
+                plane[(od * OH + oh) * OW + ow] += t[c];
         }
     }
 }
