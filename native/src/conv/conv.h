@@ -75,6 +75,10 @@ jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float
 /* im2col + packed GEMM (the im2col is done while packing B, never materialised): every convolution.
  * prepare packs the weights into the plan; it fails only for lack of memory. */
 jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan);
+/* The depthwise algorithm (in_channels / groups == 1, not transposed). */
+int conv_depthwise_supports(const conv_geometry *geometry);
+jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                    float *dst);
 /* The transposed convolution's im2col algorithm: GEMM + col2im, scattered tile by tile. */
 jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan);
 jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,

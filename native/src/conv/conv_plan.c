@@ -31,6 +31,7 @@ static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm, int transpose
     switch (algorithm) {
     case JCONV_ALGO_DIRECT: return transposed ? conv_transpose_direct_execute : conv_direct_execute;
     case JCONV_ALGO_IM2COL: return transposed ? conv_transpose_gemm_execute : conv_im2col_execute;
+    case JCONV_ALGO_DEPTHWISE: return transposed ? NULL : conv_depthwise_execute;
     default: return NULL;
     }
 }
@@ -40,11 +41,12 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
 }
 
 /* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): im2col + GEMM wins
- * by 5-20x on every dense and grouped layer of the suite; depthwise layers (one input and at most
- * two outputs per group) leave the GEMM's 6-row tiles mostly empty, and direct wins there. The same
- * holds for transposed convolutions (GEMM + col2im against the direct gather). */
+ * by 5-20x on every dense and grouped layer of the suite; depthwise layers (one input per group)
+ * leave the GEMM's 6-row tiles mostly empty and the depthwise kernel wins there. Transposed
+ * depthwise layers keep the direct gather. */
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
-    if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2) return JCONV_ALGO_DIRECT;
+    if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2)
+        return conv_depthwise_supports(geometry) ? JCONV_ALGO_DEPTHWISE : JCONV_ALGO_DIRECT;
     return JCONV_ALGO_IM2COL;
 }
 
@@ -65,6 +67,10 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
     if (jconv_algorithm_name(algorithm) == NULL)
         return jconv_fail(JCONV_INVALID_ARGUMENT, "algorithm=%d is not a jconv_algorithm", (int)algorithm);
     if (algorithm == JCONV_ALGO_AUTO) algorithm = choose_algorithm(geometry);
+    if (algorithm == JCONV_ALGO_DEPTHWISE && !conv_depthwise_supports(geometry))
+        return jconv_fail(JCONV_UNSUPPORTED, "algorithm depthwise needs in_channels / groups == 1 (got %lld)%s",
+                          (long long)geometry->in_channels_per_group,
+                          geometry->transposed ? " and is not for transposed convolutions" : "");
     conv_execute_fn execute = algorithm_kernel(algorithm, geometry->transposed);
     if (execute == NULL)
         return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet%s", jconv_algorithm_name(algorithm),

@@ -119,6 +119,12 @@ class BadInputTest {
             }
         }
         assertRejected("algorithm 'fast' is not one of", () -> Algorithm.fromName("fast"));
+        // A built algorithm that cannot do the shape says why.
+        try (Tensor x = Tensor.zeros(1, 4, 5, 5); Tensor w = Tensor.zeros(4, 2, 3, 3)) {
+            JConvArgumentException e = assertThrows(JConvArgumentException.class,
+                    () -> Functional.conv(x, w, null, ConvSpec.builder().groups(2).build(), Algorithm.DEPTHWISE));
+            assertTrue(e.getMessage().contains("depthwise needs in_channels / groups == 1"), e.getMessage());
+        }
     }
 
     @Test

@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every native path against the Java reference on 240 seeded random shapes (every parameter, every
- * rank): the one-shot with AUTO, the planned layer with DIRECT and IM2COL forced in turn.
+ * rank): the one-shot with AUTO, the planned layer with DIRECT, IM2COL and DEPTHWISE (where it
+ * applies) forced in turn.
  */
 class ConvAgainstReferenceTest {
     private static int defaultThreads;
@@ -62,7 +63,9 @@ class ConvAgainstReferenceTest {
                 want[i] = activation.apply(pre);
                 if (withResidual) bound[i] += Math.abs(residual[i]);
             }
-            Algorithm forced = seed % 2 == 0 ? Algorithm.DIRECT : Algorithm.IM2COL;
+            Algorithm[] algorithms = {Algorithm.DIRECT, Algorithm.IM2COL, Algorithm.DEPTHWISE};
+            Algorithm forced = algorithms[(int) (seed / 3 % 3)];
+            if (forced == Algorithm.DEPTHWISE && c.weightShape[1] != 1) forced = Algorithm.IM2COL;
             try (Conv conv = Conv.builder(w).bias(b).spec(c.spec()).algorithm(forced)
                     .activation(activation).build();
                     Tensor y = withResidual ? Tensor.of(residual, outShape) : Tensor.zeros(outShape)) {

@@ -189,14 +189,14 @@ class MainTest {
         assertEquals(0, run("info"), err);
         assertTrue(out.contains("jconv 0."), out);
         assertTrue(out.contains("isa: "), out);
-        assertTrue(out.contains("algorithms: auto, direct, im2col"), out);
+        assertTrue(out.contains("algorithms: auto, direct, im2col, depthwise"), out);
     }
 
     @Test
     void benchReportsMeasuredAndSkippedLayers() {
         assertEquals(0, run("bench", "--filter", "^(mb2_dw_14|fcn_up_op|r50_maxpool|c3d_avgpool)$", "--min-time", "0",
                 "--min-reps", "3", "--threads", "1"), err);
-        assertTrue(out.contains("mb2_dw_14        direct"), out); // depthwise: auto keeps direct
+        assertTrue(out.contains("mb2_dw_14        depthwise"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("fcn_up_op") && l.endsWith("GFLOP/s")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("r50_maxpool") && l.endsWith("GB/s")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("c3d_avgpool") && l.endsWith("GB/s")), out);

@@ -1,0 +1,60 @@
+/* The depthwise algorithm: groups with one input channel each (in_channels / groups == 1, any
+ * number of outputs per group), every rank, stride, padding and dilation. Each output plane is
+ * computed by one thread from a zero-padded copy of its input plane (per-thread scratch), with the
+ * plane kernel compiled for the active ISA. */
+#include "conv.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef void (*dwconv_plane_fn)(const conv_geometry *g, const float *in_plane, const float *w, float bias,
+                                const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
+
+void dwconv_plane_generic(const conv_geometry *g, const float *in_plane, const float *w, float bias,
+                          const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
+#if defined(__x86_64__) || defined(__i386__)
+void dwconv_plane_avx2(const conv_geometry *g, const float *in_plane, const float *w, float bias,
+                       const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
+#endif
+
+static dwconv_plane_fn plane_kernel(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512)
+        return dwconv_plane_avx2;
+#endif
+    return dwconv_plane_generic;
+}
+
+int conv_depthwise_supports(const conv_geometry *g) { return !g->transposed && g->in_channels_per_group == 1; }
+
+jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                    float *dst) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t in_plane = g->in[0] * g->in[1] * g->in[2], out_plane = g->out[0] * g->out[1] * g->out[2];
+    const int64_t padded_plane = (g->in[0] + g->pad_begin[0] + g->pad_end[0]) *
+                                 (g->in[1] + g->pad_begin[1] + g->pad_end[1]) *
+                                 (g->in[2] + g->pad_begin[2] + g->pad_end[2]);
+    const int64_t planes = g->batch * g->out_channels, taps = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    const dwconv_plane_fn kernel = plane_kernel();
+    const int threads = jconv_threads();
+    int failed = 0;
+    (void)threads;
+#pragma omp parallel num_threads(threads) if (threads > 1 && planes > 1) reduction(| : failed)
+    {
+        float *padded = jconv_alloc((size_t)padded_plane * sizeof(float));
+        if (padded == NULL) failed = 1;
+#pragma omp for schedule(static)
+        for (int64_t p = 0; p < planes; p++) {
+            if (padded == NULL) continue;
+            const int64_t n = p / g->out_channels, oc = p % g->out_channels;
+            const int64_t ic = oc / g->out_channels_per_group; /* its group's one input channel */
+            kernel(g, src + (n * g->in_channels + ic) * in_plane, plan->weights + oc * taps,
+                   plan->bias != NULL ? plan->bias[oc] : 0.0f, residual != NULL ? residual + p * out_plane : NULL,
+                   &plan->post_ops, dst + p * out_plane, padded);
+        }
+        jconv_free(padded);
+    }
+    if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the depthwise padding buffer");
+    return JCONV_OK;
+}
