@@ -178,8 +178,10 @@ static void fuzz_pool(reader *r) {
         wide num = (wide)d.in_size[i] + 2 * d.pad[i] - (wide)d.dilation[i] * (d.kernel[i] - 1) - 1 +
                    (d.ceil_mode ? d.stride[i] - 1 : 0);
         wide o = (num >= 0 ? num / d.stride[i] : -((-num + d.stride[i] - 1) / d.stride[i])) + 1;
-        if (d.ceil_mode && (o - 1) * d.stride[i] >= d.in_size[i] + d.pad[i]) o--;
+        /* the ceil_mode rule only lowers o, so an o below 1 is final (and (o - 1) * stride could overflow) */
+        if (o >= 1 && d.ceil_mode && (o - 1) * d.stride[i] >= d.in_size[i] + d.pad[i]) o--;
         valid = o >= 1;
+        if (!valid) break;
         src *= d.in_size[i], dst *= o;
         valid = valid && src < LIMIT && dst < LIMIT;
     }

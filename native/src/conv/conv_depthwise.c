@@ -26,15 +26,28 @@ static dwconv_plane_fn plane_kernel(void) {
     return dwconv_plane_generic;
 }
 
-int conv_depthwise_supports(const conv_geometry *g) { return !g->transposed && g->in_channels_per_group == 1; }
+/* Elements of the zero-padded input plane, or -1 when it would exceed MAX_PADDED_PLANE. */
+#define MAX_PADDED_PLANE (1LL << 26) /* 256 MiB of scratch per thread at most */
+static int64_t padded_plane_size(const conv_geometry *g) {
+    int64_t size = 1;
+    for (int dim = 0; dim < 3; dim++) {
+        const int64_t extent = g->in[dim] + g->pad_begin[dim] + g->pad_end[dim]; /* < 2^62: each term < 2^60 */
+        if (!jconv_multiply_checked(size, extent, &size) || size > MAX_PADDED_PLANE) return -1;
+    }
+    return size;
+}
+
+/* One input channel per group, not transposed, and a padded plane of sane size (the fuzzer found
+ * huge paddings with huge strides, whose padded copy cannot be allocated: direct handles those). */
+int conv_depthwise_supports(const conv_geometry *g) {
+    return !g->transposed && g->in_channels_per_group == 1 && padded_plane_size(g) > 0;
+}
 
 jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                     float *dst) {
     const conv_geometry *g = &plan->geometry;
     const int64_t in_plane = g->in[0] * g->in[1] * g->in[2], out_plane = g->out[0] * g->out[1] * g->out[2];
-    const int64_t padded_plane = (g->in[0] + g->pad_begin[0] + g->pad_end[0]) *
-                                 (g->in[1] + g->pad_begin[1] + g->pad_end[1]) *
-                                 (g->in[2] + g->pad_begin[2] + g->pad_end[2]);
+    const int64_t padded_plane = padded_plane_size(g); /* > 0: the plan checked conv_depthwise_supports */
     const int64_t planes = g->batch * g->out_channels, taps = g->kernel[0] * g->kernel[1] * g->kernel[2];
     const dwconv_plane_fn kernel = plane_kernel();
     const int threads = jconv_threads();

@@ -68,9 +68,10 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
         return jconv_fail(JCONV_INVALID_ARGUMENT, "algorithm=%d is not a jconv_algorithm", (int)algorithm);
     if (algorithm == JCONV_ALGO_AUTO) algorithm = choose_algorithm(geometry);
     if (algorithm == JCONV_ALGO_DEPTHWISE && !conv_depthwise_supports(geometry))
-        return jconv_fail(JCONV_UNSUPPORTED, "algorithm depthwise needs in_channels / groups == 1 (got %lld)%s",
-                          (long long)geometry->in_channels_per_group,
-                          geometry->transposed ? " and is not for transposed convolutions" : "");
+        return jconv_fail(JCONV_UNSUPPORTED,
+                          "algorithm depthwise needs in_channels / groups == 1 (got %lld), no transposition (%s) and "
+                          "a padded input plane below 2^26 elements",
+                          (long long)geometry->in_channels_per_group, geometry->transposed ? "transposed" : "none");
     conv_execute_fn execute = algorithm_kernel(algorithm, geometry->transposed);
     if (execute == NULL)
         return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet%s", jconv_algorithm_name(algorithm),
