@@ -1,6 +1,7 @@
 /* C tests of the convolution API: hand-computed cases, seeded random shapes against the double
  * reference (every parameter, every rank), bad input, and memory returning to zero.
  * Usage: test_conv [--threads N] [--cases N] [--seed S]. JCONV_ISA selects the ISA path. */
+#include "check.h"
 #include "conv_reference.h"
 #include "jconv.h"
 
@@ -10,19 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                          \
-    do {                                                                                                          \
-        if (cond) {                                                                                               \
-            passed++;                                                                                             \
-        } else {                                                                                                  \
-            failed++;                                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                       \
-            fprintf(stderr, __VA_ARGS__);                                                                         \
-            fprintf(stderr, "\n");                                                                                \
-        }                                                                                                         \
-    } while (0)
 
 /* ------------------------------------------------------------ random numbers -------------------- */
 

@@ -1,6 +1,7 @@
 /* C tests of transposed convolution, pooling and layout ops: hand-computed cases, the adjoint
  * identity <conv(x), y> == <x, conv_transpose(y)> against the naive reference convolution on
  * random shapes, and bad input. Usage: test_ops [--threads N]. */
+#include "check.h"
 #include "conv_reference.h"
 #include "jconv.h"
 
@@ -9,19 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                          \
-    do {                                                                                                          \
-        if (cond) {                                                                                               \
-            passed++;                                                                                             \
-        } else {                                                                                                  \
-            failed++;                                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                       \
-            fprintf(stderr, __VA_ARGS__);                                                                         \
-            fprintf(stderr, "\n");                                                                                \
-        }                                                                                                         \
-    } while (0)
 
 #define REJECTS(call, needle)                                                                                     \
     CHECK((call) == JCONV_INVALID_ARGUMENT && strstr(jconv_last_error(), needle) != NULL, "%s: '%s'", #call,      \

@@ -50,6 +50,22 @@ static inline void conv_valid_range(int64_t offset, int64_t stride, int64_t in_c
     if (*first > *end) *first = *end;
 }
 
+/* Starts an output row as bias + residual (residual may be NULL, or alias out: each element is read
+ * before it is written), the value every algorithm accumulates onto. */
+static inline void conv_row_init(float *out, int64_t count, float bias, const float *residual) {
+    if (residual != NULL) {
+        for (int64_t i = 0; i < count; i++) out[i] = bias + residual[i];
+    } else {
+        for (int64_t i = 0; i < count; i++) out[i] = bias;
+    }
+}
+
+/* Applies the post-ops' activation to a finished row. */
+static inline void conv_row_activate(const jconv_post_ops *post_ops, float *out, int64_t count) {
+    if (post_ops->activation == JCONV_ACTIVATION_NONE) return;
+    for (int64_t i = 0; i < count; i++) out[i] = conv_activate(post_ops, out[i]);
+}
+
 struct jconv_conv_plan;
 /* Runs a plan; fails only when per-call scratch cannot be allocated. */
 typedef jconv_status (*conv_execute_fn)(const struct jconv_conv_plan *plan, const float *src, const float *residual,

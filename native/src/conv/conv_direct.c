@@ -63,17 +63,11 @@ jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float
         const int64_t group = oc / g->out_channels_per_group;
         const int64_t out_offset = (n * OC + oc) * out_plane + (od * OH + oh) * OW;
         float *out = dst + out_offset;
-        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
-        if (residual != NULL) {
-            const float *res = residual + out_offset;
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = bias + res[ow];
-        } else {
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = bias;
-        }
+        conv_row_init(out, OW, plan->bias != NULL ? plan->bias[oc] : 0.0f,
+                      residual != NULL ? residual + out_offset : NULL);
         const float *src_plane = src + (n * g->in_channels + group * g->in_channels_per_group) * in_plane;
         accumulate_row(g, src_plane, plan->weights + oc * weights_per_oc, od, oh, out);
-        if (post_ops.activation != JCONV_ACTIVATION_NONE)
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = conv_activate(&post_ops, out[ow]);
+        conv_row_activate(&post_ops, out, OW);
     }
     return JCONV_OK;
 }

@@ -136,15 +136,9 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
     float *c = dst + (n * g->out_channels + group * M) * P + p0; /* row m of the group: c + m * P */
     for (int64_t m = 0; m < M; m++) {
-        /* residual is read before the same element is written, so it may alias dst */
-        const float bias = plan->bias != NULL ? plan->bias[group * M + m] : 0.0f;
         float *out = c + m * P;
-        if (residual != NULL) {
-            const float *res = residual + (out - dst);
-            for (int64_t j = 0; j < pn; j++) out[j] = bias + res[j];
-        } else {
-            for (int64_t j = 0; j < pn; j++) out[j] = bias;
-        }
+        conv_row_init(out, pn, plan->bias != NULL ? plan->bias[group * M + m] : 0.0f,
+                      residual != NULL ? residual + (out - dst) : NULL);
     }
     for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
         const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
@@ -158,11 +152,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
             }
         }
     }
-    if (plan->post_ops.activation != JCONV_ACTIVATION_NONE)
-        for (int64_t m = 0; m < M; m++) {
-            float *out = c + m * P;
-            for (int64_t j = 0; j < pn; j++) out[j] = conv_activate(&plan->post_ops, out[j]);
-        }
+    for (int64_t m = 0; m < M; m++) conv_row_activate(&plan->post_ops, c + m * P, pn);
 }
 
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,

@@ -64,17 +64,11 @@ jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, c
         const int64_t n = row / (OH * OD * OC);
         const int64_t out_offset = (n * OC + oc) * out_plane + (od * OH + oh) * OW;
         float *out = dst + out_offset;
-        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
-        if (residual != NULL) {
-            const float *res = residual + out_offset;
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = bias + res[ow];
-        } else {
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = bias;
-        }
+        conv_row_init(out, OW, plan->bias != NULL ? plan->bias[oc] : 0.0f,
+                      residual != NULL ? residual + out_offset : NULL);
         accumulate_row(g, src + n * in_image, plan->weights, oc / g->out_channels_per_group,
                        oc % g->out_channels_per_group, od, oh, out);
-        if (post_ops.activation != JCONV_ACTIVATION_NONE)
-            for (int64_t ow = 0; ow < OW; ow++) out[ow] = conv_activate(&post_ops, out[ow]);
+        conv_row_activate(&post_ops, out, OW);
     }
     return JCONV_OK;
 }

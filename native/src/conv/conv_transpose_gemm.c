@@ -131,12 +131,9 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const int64_t oc0 = group * g->out_channels_per_group + first, rows = (end - first) * kvol;
     float *out_image = dst + n * g->out_channels * P_out;
     /* bias + residual first (residual may alias dst: each element reads its own before writing) */
-    for (int64_t oc = oc0; oc < oc0 + (end - first); oc++) {
-        const float bias = plan->bias != NULL ? plan->bias[oc] : 0.0f;
-        float *out = out_image + oc * P_out;
-        const float *res = residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL;
-        for (int64_t o = 0; o < P_out; o++) out[o] = res != NULL ? bias + res[o] : bias;
-    }
+    for (int64_t oc = oc0; oc < oc0 + (end - first); oc++)
+        conv_row_init(out_image + oc * P_out, P_out, plan->bias != NULL ? plan->bias[oc] : 0.0f,
+                      residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL);
     const float *src_group = src + (n * g->in_channels + group * K) * P_in;
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
@@ -159,11 +156,8 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
             }
         }
     }
-    if (plan->post_ops.activation != JCONV_ACTIVATION_NONE)
-        for (int64_t oc = oc0; oc < oc0 + (end - first); oc++) {
-            float *out = out_image + oc * P_out;
-            for (int64_t o = 0; o < P_out; o++) out[o] = conv_activate(&plan->post_ops, out[o]);
-        }
+    for (int64_t oc = oc0; oc < oc0 + (end - first); oc++)
+        conv_row_activate(&plan->post_ops, out_image + oc * P_out, P_out);
 }
 
 jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,

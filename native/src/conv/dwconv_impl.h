@@ -24,8 +24,7 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
     for (int64_t od = 0; od < OD; od++)
         for (int64_t oh = 0; oh < OH; oh++) {
             float *o = out + (od * OH + oh) * OW;
-            const float *res = residual != NULL ? residual + (od * OH + oh) * OW : NULL;
-            for (int64_t ow = 0; ow < OW; ow++) o[ow] = res != NULL ? bias + res[ow] : bias;
+            conv_row_init(o, OW, bias, residual != NULL ? residual + (od * OH + oh) * OW : NULL);
             for (int64_t kd = 0; kd < KD; kd++)
                 for (int64_t kh = 0; kh < KH; kh++) {
                     const float *row = padded + ((od * SD + kd * DD) * PH + oh * SH + kh * DH) * PW;
@@ -40,7 +39,6 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
                         }
                     }
                 }
-            if (post_ops->activation != JCONV_ACTIVATION_NONE)
-                for (int64_t ow = 0; ow < OW; ow++) o[ow] = conv_activate(post_ops, o[ow]);
+            conv_row_activate(post_ops, o, OW);
         }
 }

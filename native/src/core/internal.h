@@ -37,6 +37,9 @@ static inline int jconv_multiply_checked(int64_t a, int64_t b, int64_t *product)
  * writes its element count; the message names `what`. */
 jconv_status jconv_check_shape(const char *what, int rank, const int64_t *shape, int64_t *count);
 
+/* Fails with a message when the src_count floats at src and dst_count floats at dst overlap. */
+jconv_status jconv_check_no_overlap(const float *src, int64_t src_count, const float *dst, int64_t dst_count);
+
 /* 64-byte aligned allocations counted by jconv_allocated_bytes(). NULL on failure or size 0. */
 void *jconv_alloc(size_t bytes);
 void jconv_free(void *ptr);

@@ -8,9 +8,7 @@
 
 static jconv_status check_buffers(const float *src, const float *dst, int64_t count) {
     if (src == NULL || dst == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "%s is NULL", src == NULL ? "src" : "dst");
-    const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst, bytes = (uintptr_t)count * sizeof(float);
-    if (s < d + bytes && d < s + bytes) return jconv_fail(JCONV_INVALID_ARGUMENT, "src and dst overlap");
-    return JCONV_OK;
+    return jconv_check_no_overlap(src, count, dst, count);
 }
 
 /* Validates a pixel (un)shuffle and returns the element count. */

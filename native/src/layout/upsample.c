@@ -77,9 +77,8 @@ jconv_status jconv_upsample2d(const int64_t shape[4], int64_t out_h, int64_t out
     if (shape[2] > (1LL << 24) || shape[3] > (1LL << 24) || out_h > (1LL << 24) || out_w > (1LL << 24))
         return jconv_fail(JCONV_INVALID_ARGUMENT, "spatial sizes above 2^24 lose float coordinates");
     if (src == NULL || dst == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "%s is NULL", src == NULL ? "src" : "dst");
-    const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst;
-    if (s < d + (size_t)dst_count * sizeof(float) && d < s + (size_t)src_count * sizeof(float))
-        return jconv_fail(JCONV_INVALID_ARGUMENT, "src and dst overlap");
+    status = jconv_check_no_overlap(src, src_count, dst, dst_count);
+    if (status != JCONV_OK) return status;
 
     const int64_t H = shape[2], W = shape[3], rows = shape[0] * shape[1] * out_h;
     const int threads = jconv_threads();

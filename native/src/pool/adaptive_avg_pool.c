@@ -31,9 +31,8 @@ jconv_status jconv_adaptive_avg_pool(int spatial_rank, const int64_t *shape, con
     int64_t dst_count;
     if (!jconv_multiply_checked(shape[0] * shape[1], dst_spatial, &dst_count))
         return jconv_fail(JCONV_INVALID_ARGUMENT, "output size overflows");
-    const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst;
-    if (s < d + (size_t)dst_count * sizeof(float) && d < s + (size_t)src_count * sizeof(float))
-        return jconv_fail(JCONV_INVALID_ARGUMENT, "src and dst overlap");
+    status = jconv_check_no_overlap(src, src_count, dst, dst_count);
+    if (status != JCONV_OK) return status;
 
     const int64_t planes = shape[0] * shape[1], in_plane = in[0] * in[1] * in[2];
     const int64_t rows = planes * out[0] * out[1];

@@ -192,9 +192,8 @@ jconv_status jconv_pool(const jconv_pool_desc *desc, const float *src, float *ds
     if (dst == NULL) return jconv_fail(JCONV_INVALID_ARGUMENT, "dst is NULL");
     if (indices != NULL && desc->kind != JCONV_POOL_MAX)
         return jconv_fail(JCONV_INVALID_ARGUMENT, "indices are for max pooling only");
-    const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst;
-    if (s < d + (size_t)g.dst_elements * sizeof(float) && d < s + (size_t)g.src_elements * sizeof(float))
-        return jconv_fail(JCONV_INVALID_ARGUMENT, "src and dst overlap");
+    status = jconv_check_no_overlap(src, g.src_elements, dst, g.dst_elements);
+    if (status != JCONV_OK) return status;
 
     const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
     const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];

@@ -102,8 +102,8 @@ public final class ConvSpec {
         }
         long[] in = Arrays.copyOfRange(inputShape, 2, inputShape.length);
         long[] kernel = Arrays.copyOfRange(weightShape, 2, weightShape.length);
-        long[] s = perDim("stride", stride, rank);
-        long[] d = perDim("dilation", dilation, rank);
+        long[] s = PerDim.expand("stride", stride, rank, "convolution");
+        long[] d = PerDim.expand("dilation", dilation, rank, "convolution");
         long[] begin;
         long[] end;
         if (padding == Padding.SAME) {
@@ -115,8 +115,8 @@ public final class ConvSpec {
                 end[i] = same[1];
             }
         } else {
-            begin = perDim("padding", padBegin, rank);
-            end = perDim("padding", padEnd, rank);
+            begin = PerDim.expand("padding", padBegin, rank, "convolution");
+            end = PerDim.expand("padding", padEnd, rank, "convolution");
         }
         long[] out = new long[rank];
         for (int i = 0; i < rank; i++) {
@@ -148,11 +148,11 @@ public final class ConvSpec {
         long outChannels = Math.multiplyExact(weightShape[1], groups);
         long[] in = Arrays.copyOfRange(inputShape, 2, inputShape.length);
         long[] kernel = Arrays.copyOfRange(weightShape, 2, weightShape.length);
-        long[] s = perDim("stride", stride, rank);
-        long[] d = perDim("dilation", dilation, rank);
-        long[] begin = perDim("padding", padBegin, rank);
-        long[] end = perDim("padding", padEnd, rank);
-        long[] op = perDim("outputPadding", outputPadding, rank);
+        long[] s = PerDim.expand("stride", stride, rank, "convolution");
+        long[] d = PerDim.expand("dilation", dilation, rank, "convolution");
+        long[] begin = PerDim.expand("padding", padBegin, rank, "convolution");
+        long[] end = PerDim.expand("padding", padEnd, rank, "convolution");
+        long[] op = PerDim.expand("outputPadding", outputPadding, rank, "convolution");
         long[] out = new long[rank];
         for (int i = 0; i < rank; i++) {
             try {
@@ -209,19 +209,6 @@ public final class ConvSpec {
         return "DHW".substring(3 - rank).charAt(dim - 2) + "";
     }
 
-    private static long[] perDim(String name, long[] values, int rank) {
-        if (values.length == 1) {
-            long[] out = new long[rank];
-            Arrays.fill(out, values[0]);
-            return out;
-        }
-        if (values.length != rank) {
-            throw new IllegalArgumentException(name + " has " + values.length + " values " + Arrays.toString(values)
-                    + "; a " + rank + "-D convolution needs 1 or " + rank);
-        }
-        return values.clone();
-    }
-
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof ConvSpec)) return false;
@@ -273,23 +260,23 @@ public final class ConvSpec {
 
         /** Transposed convolutions only: extra size at the end of each output dim, < max(stride, dilation). */
         public Builder outputPadding(long... outputPadding) {
-            this.outputPadding = checked("outputPadding", outputPadding, 0);
+            this.outputPadding = PerDim.checked("outputPadding", outputPadding, 0, Long.MAX_VALUE);
             return this;
         }
 
         public Builder stride(long... stride) {
-            this.stride = checked("stride", stride, 1);
+            this.stride = PerDim.checked("stride", stride, 1, Long.MAX_VALUE);
             return this;
         }
 
         public Builder dilation(long... dilation) {
-            this.dilation = checked("dilation", dilation, 1);
+            this.dilation = PerDim.checked("dilation", dilation, 1, Long.MAX_VALUE);
             return this;
         }
 
         /** Symmetric padding: the same number of zeros before and after each dim. */
         public Builder padding(long... padding) {
-            this.padBegin = checked("padding", padding, 0);
+            this.padBegin = PerDim.checked("padding", padding, 0, Long.MAX_VALUE);
             this.padEnd = this.padBegin;
             this.padding = Padding.EXPLICIT;
             return this;
@@ -297,8 +284,8 @@ public final class ConvSpec {
 
         /** Asymmetric padding: zeros before and after each dim, lists of equal length. */
         public Builder padding(long[] begin, long[] end) {
-            long[] b = checked("padding begin", begin, 0);
-            long[] e = checked("padding end", end, 0);
+            long[] b = PerDim.checked("padding begin", begin, 0, Long.MAX_VALUE);
+            long[] e = PerDim.checked("padding end", end, 0, Long.MAX_VALUE);
             if (b.length != e.length) {
                 throw new IllegalArgumentException("padding begin " + Arrays.toString(b) + " and end "
                         + Arrays.toString(e) + " must have the same length");
@@ -341,20 +328,6 @@ public final class ConvSpec {
                 }
             }
             return new ConvSpec(this);
-        }
-
-        private static long[] checked(String name, long[] values, long min) {
-            if (values == null || values.length < 1 || values.length > 3) {
-                throw new IllegalArgumentException(name + " needs 1 to 3 values, got "
-                        + (values == null ? "null" : Arrays.toString(values)));
-            }
-            for (long v : values) {
-                if (v < min) {
-                    throw new IllegalArgumentException(name + "=" + Arrays.toString(values) + ": every value must be >= "
-                            + min);
-                }
-            }
-            return values.clone();
         }
     }
 }

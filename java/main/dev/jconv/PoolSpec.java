@@ -68,10 +68,10 @@ public final class PoolSpec {
             throw new IllegalArgumentException("input must have 3, 4 or 5 dims (N, C, then 1 to 3 spatial), got shape "
                     + Arrays.toString(inputShape));
         }
-        long[] k = perDim("kernel", kernel, rank);
-        long[] s = perDim("stride", stride == null ? kernel : stride, rank);
-        long[] p = perDim("padding", padding, rank);
-        long[] d = perDim("dilation", dilation, rank);
+        long[] k = PerDim.expand("kernel", kernel, rank, "pooling");
+        long[] s = PerDim.expand("stride", stride == null ? kernel : stride, rank, "pooling");
+        long[] p = PerDim.expand("padding", padding, rank, "pooling");
+        long[] d = PerDim.expand("dilation", dilation, rank, "pooling");
         for (int i = 0; i < rank; i++) {
             if (!max && d[i] != 1) throw new IllegalArgumentException("dilation=" + Arrays.toString(dilation)
                     + ": average pooling has no dilation");
@@ -95,19 +95,6 @@ public final class PoolSpec {
         desc[19] = ceilMode ? 1 : 0;
         desc[20] = countIncludePad ? 1 : 0;
         return desc;
-    }
-
-    private static long[] perDim(String name, long[] values, int rank) {
-        if (values.length == 1) {
-            long[] out = new long[rank];
-            Arrays.fill(out, values[0]);
-            return out;
-        }
-        if (values.length != rank) {
-            throw new IllegalArgumentException(name + " has " + values.length + " values " + Arrays.toString(values)
-                    + "; a " + rank + "-D pooling needs 1 or " + rank);
-        }
-        return values.clone();
     }
 
     @Override
@@ -142,21 +129,21 @@ public final class PoolSpec {
         private boolean countIncludePad = true;
 
         private Builder(long[] kernel) {
-            this.kernel = checked("kernel", kernel, 1);
+            this.kernel = PerDim.checked("kernel", kernel, 1, 1L << 40);
         }
 
         public Builder stride(long... stride) {
-            this.stride = checked("stride", stride, 1);
+            this.stride = PerDim.checked("stride", stride, 1, 1L << 40);
             return this;
         }
 
         public Builder padding(long... padding) {
-            this.padding = checked("padding", padding, 0);
+            this.padding = PerDim.checked("padding", padding, 0, 1L << 40);
             return this;
         }
 
         public Builder dilation(long... dilation) {
-            this.dilation = checked("dilation", dilation, 1);
+            this.dilation = PerDim.checked("dilation", dilation, 1, 1L << 40);
             return this;
         }
 
@@ -172,20 +159,6 @@ public final class PoolSpec {
 
         public PoolSpec build() {
             return new PoolSpec(this);
-        }
-
-        private static long[] checked(String name, long[] values, long min) {
-            if (values == null || values.length < 1 || values.length > 3) {
-                throw new IllegalArgumentException(name + " needs 1 to 3 values, got "
-                        + (values == null ? "null" : Arrays.toString(values)));
-            }
-            for (long v : values) {
-                if (v < min || v > (1L << 40)) {
-                    throw new IllegalArgumentException(name + "=" + Arrays.toString(values) + ": every value must be in ["
-                            + min + ", 2^40]");
-                }
-            }
-            return values.clone();
         }
     }
 }
