@@ -23,7 +23,10 @@ mkdir -p "$build/corpus"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
-./fuzz_ops -max_total_time="$seconds" -max_len=256 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus \
+# FUZZ_SEED fixes libFuzzer's random seed (CI uses one, so a failure there can be replayed);
+# unset, every run explores anew.
+./fuzz_ops -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -max_len=256 -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 corpus \
   ../../native/tests/fuzz_seeds \
   2>&1 | tee fuzz.log | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|Done|==[0-9]+==ERROR|SUMMARY)" || true
 # libFuzzer exits non-zero on a finding; the pipe hides it, so look at the log.

@@ -229,6 +229,7 @@ static void fuzz_layout(reader *r, int op) {
         break;
     case 2: /* pad */
         ok = ok && spatial >= 1 && mode <= JCONV_PAD_CIRCULAR;
+        out_count = ok ? (wide)shape[0] * shape[1] : 0;
         for (int i = 0; ok && i < spatial; i++) {
             const int64_t n = shape[2 + i], b = begin[i], e = end[i];
             const int64_t cap = 1LL << 40;
@@ -237,7 +238,9 @@ static void fuzz_layout(reader *r, int op) {
             if (mode == JCONV_PAD_REFLECT) ok = ok && b < n && e < n;
             if (mode == JCONV_PAD_CIRCULAR) ok = ok && b <= n && e <= n;
             ok = ok && n + b + e >= 1;
-            if (ok) out_count = out_count / n * (n + b + e);
+            /* output sizes are >= 1, so the running product only grows: bounding it at each step is
+             * bounding the total (and keeps it far from overflowing 128 bits) */
+            if (ok) out_count *= n + b + e;
             ok = ok && out_count < LIMIT;
         }
         break;
@@ -253,8 +256,8 @@ static void fuzz_layout(reader *r, int op) {
         for (int i = 0; ok && i < spatial; i++) {
             ok = in_range(out_size[i], 1) && out_size[i] <= (1 << 24) && shape[2 + i] <= (1 << 24);
             out_count *= ok ? out_size[i] : 1;
+            ok = ok && out_count < LIMIT; /* a growing product: bounded at each step, it cannot overflow */
         }
-        ok = ok && out_count < LIMIT;
     }
     /* Valid calls run only on small tensors; invalid ones must fail before touching memory. */
     if (ok && (count > MAX_RUN_ELEMENTS || out_count > 16 * MAX_RUN_ELEMENTS)) return;
