@@ -3,6 +3,7 @@
  * Usage: test_conv [--threads N] [--cases N] [--seed S]. JCONV_ISA selects the ISA path. */
 #include "check.h"
 #include "conv_reference.h"
+#include "test_random.h"
 #include "jconv.h"
 
 #include <float.h>
@@ -12,26 +13,6 @@
 #include <string.h>
 
 
-/* ------------------------------------------------------------ random numbers -------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t next_u64(void) { /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ULL;
-}
-
-static int64_t uniform_int(int64_t lo, int64_t hi) { return lo + (int64_t)(next_u64() % (uint64_t)(hi - lo + 1)); }
-
-static float uniform_float(void) { return (float)((double)(next_u64() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
-
-static float *random_floats(int64_t count) {
-    float *values = malloc((size_t)count * sizeof(float));
-    for (int64_t i = 0; i < count; i++) values[i] = uniform_float();
-    return values;
-}
 
 /* ------------------------------------------------------------ helpers ---------------------------- */
 
@@ -396,7 +377,6 @@ static void test_bad_calls(void) {
 
 int main(int argc, char **argv) {
     int threads = 0, cases = 300;
-    rng_state = 0x9E3779B97F4A7C15ULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--cases") == 0) cases = atoi(argv[i + 1]);

@@ -3,6 +3,7 @@
  * random shapes, and bad input. Usage: test_ops [--threads N]. */
 #include "check.h"
 #include "conv_reference.h"
+#include "test_random.h"
 #include "jconv.h"
 
 #include <math.h>
@@ -21,20 +22,6 @@ static int equal(const float *a, const float *b, int n) {
     return 1;
 }
 
-static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
-
-static int64_t uniform_int(int64_t lo, int64_t hi) {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return lo + (int64_t)((rng_state * 2685821657736338717ULL) % (uint64_t)(hi - lo + 1));
-}
-
-static float *random_floats(int64_t n) {
-    float *v = malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) v[i] = (float)uniform_int(-1000, 1000) / 1000.0f;
-    return v;
-}
 
 /* ------------------------------------------------------------ transposed convolution ------------ */
 

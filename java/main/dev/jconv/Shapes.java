@@ -127,13 +127,7 @@ public final class Shapes {
      */
     public static long convMacs(long[] inputShape, long[] weightShape, ConvSpec spec) {
         ConvGeometry g = spec.resolve(inputShape, weightShape);
-        long macs = Math.multiplyExact(g.batch, g.outChannels);
-        macs = Math.multiplyExact(macs, g.inChannels / g.groups);
-        for (int i = 0; i < g.rank; i++) {
-            macs = Math.multiplyExact(macs, g.outSize[i]);
-            macs = Math.multiplyExact(macs, g.kernel[i]);
-        }
-        return macs;
+        return product(new long[] {g.batch, g.outChannels, g.inChannels / g.groups}, g.outSize, g.kernel);
     }
 
     /**
@@ -142,13 +136,7 @@ public final class Shapes {
      */
     public static long convTransposeMacs(long[] inputShape, long[] weightShape, ConvSpec spec) {
         ConvGeometry g = spec.resolveTransposed(inputShape, weightShape);
-        long macs = Math.multiplyExact(g.batch, g.inChannels);
-        macs = Math.multiplyExact(macs, g.outChannels / g.groups);
-        for (int i = 0; i < g.rank; i++) {
-            macs = Math.multiplyExact(macs, g.inSize[i]);
-            macs = Math.multiplyExact(macs, g.kernel[i]);
-        }
-        return macs;
+        return product(new long[] {g.batch, g.inChannels, g.outChannels / g.groups}, g.inSize, g.kernel);
     }
 
     /** FLOPs of a transposed convolution: 2 x MACs. */
@@ -159,6 +147,15 @@ public final class Shapes {
     /** FLOPs of a convolution: 2 x MACs. */
     public static long convFlops(long[] inputShape, long[] weightShape, ConvSpec spec) {
         return Math.multiplyExact(2L, convMacs(inputShape, weightShape, spec));
+    }
+
+    /** The product of every element of the arrays, failing on overflow. */
+    private static long product(long[]... arrays) {
+        long p = 1;
+        for (long[] a : arrays) {
+            for (long v : a) p = Math.multiplyExact(p, v);
+        }
+        return p;
     }
 
     private static void requireAtLeast(String name, long value, long min) {
