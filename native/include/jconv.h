@@ -159,7 +159,7 @@ JCONV_API jconv_status jconv_conv_plan_create(const jconv_conv_desc *desc, const
                                               const jconv_post_ops *post_ops, jconv_conv_plan **plan);
 
 /* Runs the plan: dst = post_ops(conv(src) + bias + residual). residual may be NULL; when given it
- * has dst's shape and may alias dst. src must not overlap dst. Thread-safe; allocates nothing. */
+ * has dst's shape and may alias dst. src must not overlap dst. Thread-safe: per-call scratch only. */
 JCONV_API jconv_status jconv_conv_plan_execute(const jconv_conv_plan *plan, const float *src,
                                                const float *residual, float *dst);
 
@@ -167,6 +167,14 @@ JCONV_API jconv_status jconv_conv_plan_execute(const jconv_conv_plan *plan, cons
 JCONV_API jconv_algorithm jconv_conv_plan_algorithm(const jconv_conv_plan *plan);
 JCONV_API const char *jconv_conv_plan_algorithm_name(const jconv_conv_plan *plan);
 JCONV_API const jconv_conv_desc *jconv_conv_plan_desc(const jconv_conv_plan *plan);
+
+/* The error the plan's algorithm guarantees on finite data: a bound on max |y - y_exact| / max |y_exact|
+ * over the output for inputs and weights drawn from N(0, 1) (the measured figures are in
+ * native/docs/KERNELS.md). The GEMM and direct paths round each sum like a dot product; Winograd's
+ * transforms add error that grows with the tile (F(6,3) most), so AUTO picks a Winograd tile only
+ * where its bound stays within JCONV_AUTO_ERROR_BOUND. -1 for a NULL plan. */
+JCONV_API double jconv_conv_plan_error_bound(const jconv_conv_plan *plan);
+#define JCONV_AUTO_ERROR_BOUND 2e-5
 
 /* Frees the plan; NULL is ignored. */
 JCONV_API void jconv_conv_plan_destroy(jconv_conv_plan *plan);

@@ -79,6 +79,8 @@ struct jconv_conv_plan {
     float *weights; /* [OC][IC/groups][KD][KH][KW], owned */
     float *bias;    /* [OC] or NULL, owned */
     float *packed_weights; /* im2col: per group, MR-row panels of the [OC/groups][K] weights, or NULL */
+    struct winograd_plan *winograd; /* Winograd: transformed weights and tiling, or NULL */
+    jconv_scratch *scratch;         /* the GEMM and Winograd paths' per-call buffers, kept between calls */
     conv_execute_fn execute;
 };
 
@@ -101,5 +103,16 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
                                          float *dst);
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst);
+
+/* Winograd F(m, 3) (conv_winograd.c): 3-tap kernels with stride 1 and dilation 1 in the dims they span
+ * (1-tap kernels, stride 1, in the others), not transposed. tile_size is m for a Winograd algorithm,
+ * 0 otherwise. prepare transforms the weights (and prepares im2col, the path for non-finite data). */
+int conv_winograd_supports(const conv_geometry *geometry);
+int conv_winograd_tile_size(jconv_algorithm algorithm);
+jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int tile_size);
+jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                   float *dst);
+void conv_winograd_release(struct winograd_plan *winograd);
+double conv_winograd_plan_error_bound(const struct winograd_plan *winograd);
 
 #endif

@@ -111,19 +111,6 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     }
 }
 
-/* Adds a micro-tile into the output: in place when it is whole, through a scratch tile at the edges. */
-static void tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                        int64_t rows, int64_t cols) {
-    if (rows == GEMM_MR && cols == GEMM_NR) {
-        ukernel(kc, a, b, c, ldc);
-        return;
-    }
-    float tile[GEMM_MR * GEMM_NR] = {0};
-    ukernel(kc, a, b, tile, GEMM_NR);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
-}
-
 /* One image and group, output columns [p0, p0 + pn): outputs start as bias + residual, every k
  * block adds into them, and the activation is applied at the end. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
@@ -148,7 +135,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
             for (int64_t jp = 0; jp < n_panels; jp++) {
                 const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
-                tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, c + i * GEMM_MR * P + jp * GEMM_NR, P, rows, cols);
+                gemm_tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, c + i * GEMM_MR * P + jp * GEMM_NR, P, rows, cols);
             }
         }
     }
@@ -170,23 +157,26 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     chunks = (P + nc - 1) / nc;
     const int64_t items = images * chunks;
     const gemm_ukernel_fn ukernel = gemm_ukernel();
-    int failed = 0;
-    (void)threads;
+    /* per thread: the packed block, then one gathered row */
+    const size_t per_thread = (size_t)(GEMM_KC * nc + nc + 15) / 16 * 16;
+    int shared;
+    float *buffers = jconv_scratch_acquire(plan->scratch, per_thread * (size_t)threads * sizeof(float), &shared);
+    if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col packing buffers");
 
-#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
+#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1)
     {
-        /* the packed block, then one gathered row */
-        float *b = jconv_alloc((size_t)(GEMM_KC * nc + nc) * sizeof(float));
-        if (b == NULL) failed = 1;
+        int thread = 0;
+#ifdef _OPENMP
+        thread = omp_get_thread_num();
+#endif
+        float *b = buffers + per_thread * (size_t)thread;
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < items; item++) {
-            if (b == NULL) continue;
             const int64_t chunk = item % chunks, group = (item / chunks) % g->groups, n = item / (chunks * g->groups);
             const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
             compute_chunk(plan, ukernel, n, group, p0, pn, src, residual, dst, b, b + GEMM_KC * nc);
         }
-        jconv_free(b);
     }
-    if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col packing buffer");
+    jconv_scratch_release(plan->scratch, buffers, shared);
     return JCONV_OK;
 }

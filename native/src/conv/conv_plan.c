@@ -1,6 +1,7 @@
 /* Convolution plans: create (validate, choose, copy weights), execute, destroy; the one-shot. */
 #include "conv.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const algorithm_names[] = {"auto",          "direct",        "im2col",   "winograd-f2x3",
@@ -32,6 +33,9 @@ static conv_execute_fn algorithm_kernel(jconv_algorithm algorithm, int transpose
     case JCONV_ALGO_DIRECT: return transposed ? conv_transpose_direct_execute : conv_direct_execute;
     case JCONV_ALGO_IM2COL: return transposed ? conv_transpose_gemm_execute : conv_im2col_execute;
     case JCONV_ALGO_DEPTHWISE: return transposed ? NULL : conv_depthwise_execute;
+    case JCONV_ALGO_WINOGRAD_F2X3:
+    case JCONV_ALGO_WINOGRAD_F4X3:
+    case JCONV_ALGO_WINOGRAD_F6X3: return transposed ? NULL : conv_winograd_execute;
     default: return NULL;
     }
 }
@@ -72,6 +76,16 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
                           "algorithm depthwise needs in_channels / groups == 1 (got %lld), no transposition (%s) and "
                           "a padded input plane below 2^26 elements",
                           (long long)geometry->in_channels_per_group, geometry->transposed ? "transposed" : "none");
+    if (conv_winograd_tile_size(algorithm) > 0 && !conv_winograd_supports(geometry))
+        return jconv_fail(JCONV_UNSUPPORTED,
+                          "algorithm %s needs a convolution (not transposed) with kernel 3, stride 1 and dilation 1 "
+                          "in every dim whose kernel is not 1 (got kernel %lldx%lldx%lld, stride %lldx%lldx%lld, "
+                          "dilation %lldx%lldx%lld)",
+                          jconv_algorithm_name(algorithm), (long long)geometry->kernel[0],
+                          (long long)geometry->kernel[1], (long long)geometry->kernel[2],
+                          (long long)geometry->stride[0], (long long)geometry->stride[1],
+                          (long long)geometry->stride[2], (long long)geometry->dilation[0],
+                          (long long)geometry->dilation[1], (long long)geometry->dilation[2]);
     conv_execute_fn execute = algorithm_kernel(algorithm, geometry->transposed);
     if (execute == NULL)
         return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet%s", jconv_algorithm_name(algorithm),
@@ -85,14 +99,21 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
     plan->algorithm = algorithm;
     plan->post_ops = resolved_post_ops;
     plan->execute = execute;
+    plan->scratch = jconv_alloc(sizeof *plan->scratch);
+    if (plan->scratch == NULL) goto out_of_memory;
+    memset(plan->scratch, 0, sizeof *plan->scratch);
+    atomic_init(&plan->scratch->busy, 0);
     plan->weights = copy_floats(weights, geometry->weight_elements);
     if (plan->weights == NULL) goto out_of_memory;
     if (bias != NULL) {
         plan->bias = copy_floats(bias, geometry->out_channels);
         if (plan->bias == NULL) goto out_of_memory;
     }
-    if (algorithm == JCONV_ALGO_IM2COL) {
-        status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
+    if (algorithm == JCONV_ALGO_IM2COL || conv_winograd_tile_size(algorithm) > 0) {
+        if (conv_winograd_tile_size(algorithm) > 0)
+            status = conv_winograd_prepare(plan, conv_winograd_tile_size(algorithm));
+        else
+            status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
         if (status != JCONV_OK) {
             jconv_conv_plan_destroy(plan);
             return status;
@@ -158,6 +179,19 @@ const char *jconv_conv_plan_algorithm_name(const jconv_conv_plan *plan) {
     return plan != NULL ? jconv_algorithm_name(plan->algorithm) : NULL;
 }
 
+/* A dot product of K terms rounded in float: the relative error on N(0,1) data grows like sqrt(K)
+ * (measured in test_winograd: at most 4.2e-7 for K = 4608 and 13824 over 12 seeds). */
+static double sum_error_bound(int64_t terms) {
+    return 2e-6 * (terms > 4608 ? sqrt((double)terms / 4608.0) : 1.0);
+}
+
+double jconv_conv_plan_error_bound(const jconv_conv_plan *plan) {
+    if (plan == NULL) return -1.0;
+    if (plan->winograd != NULL) return conv_winograd_plan_error_bound(plan->winograd);
+    const conv_geometry *g = &plan->geometry;
+    return sum_error_bound(g->in_channels_per_group * g->kernel[0] * g->kernel[1] * g->kernel[2]);
+}
+
 const jconv_conv_desc *jconv_conv_plan_desc(const jconv_conv_plan *plan) { return plan != NULL ? &plan->desc : NULL; }
 
 void jconv_conv_plan_destroy(jconv_conv_plan *plan) {
@@ -165,6 +199,9 @@ void jconv_conv_plan_destroy(jconv_conv_plan *plan) {
     jconv_free(plan->weights);
     jconv_free(plan->bias);
     jconv_free(plan->packed_weights);
+    conv_winograd_release(plan->winograd);
+    if (plan->scratch != NULL) jconv_scratch_clear(plan->scratch);
+    jconv_free(plan->scratch);
     jconv_free(plan);
 }
 

@@ -4,6 +4,7 @@
 
 #include "jconv.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #if defined(_MSC_VER)
@@ -43,6 +44,23 @@ jconv_status jconv_check_no_overlap(const float *src, int64_t src_count, const f
 /* 64-byte aligned allocations counted by jconv_allocated_bytes(). NULL on failure or size 0. */
 void *jconv_alloc(size_t bytes);
 void jconv_free(void *ptr);
+
+/* A plan's scratch buffer: the execute that finds it free uses it (growing it when its size grew,
+ * e.g. with the thread count); an execute running at the same time allocates its own. Large
+ * buffers freed and allocated again on every call cost page faults that showed in profiles. */
+typedef struct jconv_scratch {
+    _Atomic int busy;
+    void *buffer;
+    size_t bytes;
+} jconv_scratch;
+
+/* At least bytes of 64-byte aligned memory, or NULL when out of memory; *shared tells release
+ * whether it is the plan's buffer or the call's own. */
+void *jconv_scratch_acquire(jconv_scratch *scratch, size_t bytes, int *shared);
+/* Gives back what acquire returned. */
+void jconv_scratch_release(jconv_scratch *scratch, void *buffer, int shared);
+/* Frees the buffer (no execute may hold it). */
+void jconv_scratch_clear(jconv_scratch *scratch);
 
 /* The thread count each parallel region uses (>= 1). */
 int jconv_threads(void);

@@ -35,3 +35,33 @@ void jconv_free(void *ptr) {
 }
 
 int64_t jconv_allocated_bytes(void) { return atomic_load(&allocated_bytes); }
+
+void *jconv_scratch_acquire(jconv_scratch *scratch, size_t bytes, int *shared) {
+    *shared = 0;
+    if (atomic_exchange(&scratch->busy, 1) != 0) return jconv_alloc(bytes); /* another execute has it */
+    if (scratch->bytes < bytes) {
+        jconv_free(scratch->buffer);
+        scratch->buffer = jconv_alloc(bytes);
+        scratch->bytes = scratch->buffer != NULL ? bytes : 0;
+    }
+    if (scratch->buffer == NULL) {
+        atomic_store(&scratch->busy, 0);
+        return NULL;
+    }
+    *shared = 1;
+    return scratch->buffer;
+}
+
+void jconv_scratch_release(jconv_scratch *scratch, void *buffer, int shared) {
+    if (shared) {
+        atomic_store(&scratch->busy, 0);
+    } else {
+        jconv_free(buffer);
+    }
+}
+
+void jconv_scratch_clear(jconv_scratch *scratch) {
+    jconv_free(scratch->buffer);
+    scratch->buffer = NULL;
+    scratch->bytes = 0;
+}

@@ -28,4 +28,9 @@ void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c
 gemm_ukernel_fn gemm_ukernel(void);
 const char *gemm_ukernel_name(void);
 
+/* Adds one micro-tile's product into c: in place when the tile is whole (rows == MR, cols == NR),
+ * through a scratch tile at the edges so that nothing outside rows x cols is touched. */
+void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                      int64_t rows, int64_t cols);
+
 #endif

@@ -13,3 +13,15 @@ gemm_ukernel_fn gemm_ukernel(void) {
 const char *gemm_ukernel_name(void) {
     return gemm_ukernel() == gemm_ukernel_6x16_generic ? "gemm_ukernel_6x16_generic" : "gemm_ukernel_6x16_avx2";
 }
+
+void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                      int64_t rows, int64_t cols) {
+    if (rows == GEMM_MR && cols == GEMM_NR) {
+        ukernel(kc, a, b, c, ldc);
+        return;
+    }
+    float tile[GEMM_MR * GEMM_NR] = {0};
+    ukernel(kc, a, b, tile, GEMM_NR);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+}

@@ -1,0 +1,374 @@
+/* Winograd F(m x m [x m], 3 x 3 [x 3]) convolution (see winograd.h for the algebra).
+ *
+ * Plan time: U = G g G^T per (oc, ic) in double precision, packed as the GEMM's MR-row A panels per
+ * group and position. Per call, the tiles of the whole batch are taken in blocks of nt (a multiple
+ * of 16, sized so that the block's transformed input V and GEMM results M stay in the L2 caches);
+ * all threads work on one block at a time, in three phases split over the threads:
+ *   1. input transform, per (input channel, 16 tiles): V[pos] as 16-column GEMM B panels;
+ *   2. one GEMM per position, M[pos] = U[pos] x V[pos], split over (position, 6-row panel);
+ *   3. output transform, per (output channel, 16 tiles), with bias, residual and activation.
+ * Edge tiles read zeros outside the input and write only what lies inside the output: no padded
+ * copy of the input is made.
+ *
+ * Finite data only: an input or weight that is inf or NaN, or so large that the transforms' growth
+ * could overflow where the direct sum does not, sends the call to the im2col path (prepared beside),
+ * so non-finite values propagate exactly as in PyTorch. */
+#include "winograd.h"
+#include "winograd_matrices.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+struct winograd_plan {
+    winograd_layout layout;
+    float *weights;        /* U: [group][position][M panel][ICg][MR] */
+    int64_t tile_bytes;    /* V and M bytes per tile */
+    int weights_finite;
+    double input_limit;    /* a larger |x| could overflow the transforms: use im2col */
+    double error_bound;
+};
+
+/* The L2 budget of one thread's tile block (V and M): a core's L2 is 1 MiB (512 KiB to 2 MiB on
+ * current x86 and arm64 cores). A block shared by all threads gets that budget per thread. */
+#define WINOGRAD_BLOCK_BYTES (768 * 1024)
+#define WINOGRAD_MAX_BLOCK_TILES 512
+
+int conv_winograd_tile_size(jconv_algorithm algorithm) {
+    switch (algorithm) {
+    case JCONV_ALGO_WINOGRAD_F2X3: return 2;
+    case JCONV_ALGO_WINOGRAD_F4X3: return 4;
+    case JCONV_ALGO_WINOGRAD_F6X3: return 6;
+    default: return 0;
+    }
+}
+
+int conv_winograd_supports(const conv_geometry *g) {
+    if (g->transposed) return 0;
+    int transformed = 0;
+    for (int dim = 0; dim < 3; dim++) {
+        if (g->stride[dim] != 1) return 0;
+        if (g->kernel[dim] == 3 && g->dilation[dim] == 1) {
+            transformed++;
+        } else if (g->kernel[dim] != 1) {
+            return 0;
+        }
+    }
+    return transformed > 0;
+}
+
+/* The generated matrices of F(m, 3): A^T (m x n), G (n x 3), B^T (n x n), n = m + 2. */
+static void matrices(int m, const double **at, const double **g, const double **bt) {
+    switch (m) {
+    case 2: *at = &winograd_f2_at[0][0], *g = &winograd_f2_g[0][0], *bt = &winograd_f2_bt[0][0]; break;
+    case 4: *at = &winograd_f4_at[0][0], *g = &winograd_f4_g[0][0], *bt = &winograd_f4_bt[0][0]; break;
+    default: *at = &winograd_f6_at[0][0], *g = &winograd_f6_g[0][0], *bt = &winograd_f6_bt[0][0]; break;
+    }
+}
+
+/* The largest row sum of |entries|: how much one pass of the matrix can grow a value. */
+static double row_norm(const double *values, int rows, int cols) {
+    double norm = 0.0;
+    for (int i = 0; i < rows; i++) {
+        double sum = 0.0;
+        for (int j = 0; j < cols; j++) sum += fabs(values[i * cols + j]);
+        if (sum > norm) norm = sum;
+    }
+    return norm;
+}
+
+/* The documented bound on max |y - y_exact| / max |y_exact| for N(0,1) inputs and weights with up
+ * to 512 input channels per group, per tile size and number of transformed dims; measured figures
+ * and the test that holds them are in native/docs/KERNELS.md and test_conv.c. Larger channel
+ * counts grow the error like the square root of the sum's length. */
+static double error_bound(int m, int rank, int64_t in_channels_per_group) {
+    static const double bounds[3][3] = {
+        /* 1-D    2-D     3-D      measured worst of 12 seeds (test_winograd --seed 1..12), 512 channels */
+        {2e-6, 3e-6, 3e-6},   /* F(2,3): 5.5e-7, 6.7e-7, 6.5e-7 */
+        {5e-6, 1.5e-5, 6e-5}, /* F(4,3): 1.4e-6, 3.8e-6, 1.4e-5 */
+        {1.5e-5, 6e-5, 3e-4}, /* F(6,3): 3.8e-6, 1.5e-5, 7.8e-5 */
+    };
+    const double scale = in_channels_per_group > 512 ? sqrt((double)in_channels_per_group / 512.0) : 1.0;
+    return bounds[m / 2 - 1][rank - 1] * scale;
+}
+
+double conv_winograd_error_bound(const struct winograd_plan *wp, int64_t in_channels_per_group) {
+    int rank = 0;
+    for (int dim = 0; dim < 3; dim++) rank += wp->layout.transformed[dim];
+    return error_bound(wp->layout.m, rank, in_channels_per_group);
+}
+
+double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return wp->error_bound; }
+
+/* G applied along every transformed dim of the kernel g (sizes KD x KH x KW) into u (TD x TH x TW). */
+static void filter_transform(const winograd_layout *w, const double *gm, const float *kernel, const int64_t ksize[3],
+                             double *u, double *tmp) {
+    int64_t size[3] = {ksize[0], ksize[1], ksize[2]};
+    for (int64_t i = 0; i < size[0] * size[1] * size[2]; i++) u[i] = kernel[i];
+    for (int dim = 2; dim >= 0; dim--) {
+        if (!w->transformed[dim]) continue;
+        int64_t outer = 1, inner = 1;
+        for (int d = 0; d < dim; d++) outer *= size[d];
+        for (int d = dim + 1; d < 3; d++) inner *= size[d];
+        const int64_t n = w->tile_in[dim];
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t x = 0; x < inner; x++) {
+                    double sum = 0.0;
+                    for (int64_t k = 0; k < 3; k++) sum += gm[j * 3 + k] * u[(o * 3 + k) * inner + x];
+                    tmp[(o * n + j) * inner + x] = sum;
+                }
+        size[dim] = n;
+        memcpy(u, tmp, (size_t)(size[0] * size[1] * size[2]) * sizeof(double));
+    }
+}
+
+void conv_winograd_release(struct winograd_plan *wp) {
+    if (wp == NULL) return;
+    jconv_free(wp->weights);
+    jconv_free(wp);
+}
+
+jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
+    const conv_geometry *g = &plan->geometry;
+    struct winograd_plan *wp = jconv_alloc(sizeof *wp);
+    if (wp == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate a Winograd plan");
+    memset(wp, 0, sizeof *wp);
+    plan->winograd = wp;
+    winograd_layout *w = &wp->layout;
+    const double *at, *gm, *bt;
+    matrices(m, &at, &gm, &bt);
+    w->m = m;
+    w->positions = 1;
+    w->tiles_per_image = 1;
+    int rank = 0;
+    for (int dim = 0; dim < 3; dim++) {
+        w->transformed[dim] = g->kernel[dim] == 3;
+        rank += w->transformed[dim];
+        w->tile_out[dim] = w->transformed[dim] ? m : 1;
+        w->tile_in[dim] = w->transformed[dim] ? m + 2 : 1;
+        w->tiles[dim] = (g->out[dim] + w->tile_out[dim] - 1) / w->tile_out[dim];
+        w->positions *= w->tile_in[dim];
+        w->tiles_per_image *= w->tiles[dim]; /* <= the output plane: cannot overflow */
+    }
+
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
+    const int64_t panels = (OCg + GEMM_MR - 1) / GEMM_MR;
+    int64_t count;
+    if (!jconv_multiply_checked(g->groups * w->positions, panels * GEMM_MR, &count) ||
+        !jconv_multiply_checked(count, ICg, &count))
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "Winograd weights overflow");
+    wp->weights = jconv_alloc((size_t)count * sizeof(float));
+    if (wp->weights == NULL)
+        return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of Winograd weights",
+                          (long long)(count * (int64_t)sizeof(float)));
+    memset(wp->weights, 0, (size_t)count * sizeof(float));
+
+    /* U, and the largest |weight| for the overflow guard */
+    double u[WINOGRAD_MAX_POSITIONS], tmp[WINOGRAD_MAX_POSITIONS], max_weight = 0.0;
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    wp->weights_finite = 1;
+    for (int64_t i = 0; i < g->weight_elements; i++) {
+        const double a = fabs((double)plan->weights[i]);
+        if (!(a <= DBL_MAX)) wp->weights_finite = 0;
+        else if (a > max_weight) max_weight = a;
+    }
+    for (int64_t group = 0; group < g->groups; group++)
+        for (int64_t oc = 0; oc < OCg; oc++)
+            for (int64_t ic = 0; ic < ICg; ic++) {
+                filter_transform(w, gm, plan->weights + ((group * OCg + oc) * ICg + ic) * kvol, g->kernel, u, tmp);
+                float *panel = wp->weights + (group * w->positions * panels + oc / GEMM_MR) * ICg * GEMM_MR;
+                for (int64_t p = 0; p < w->positions; p++)
+                    panel[p * panels * ICg * GEMM_MR + ic * GEMM_MR + oc % GEMM_MR] = (float)u[p];
+            }
+
+    /* The transforms grow a value by at most the product of the matrices' row norms per dim. */
+    const double growth = pow(row_norm(bt, m + 2, m + 2) * row_norm(gm, m + 2, 3) * row_norm(at, m, m + 2), rank);
+    wp->input_limit = FLT_MAX / 16.0 / (growth * (double)ICg * (max_weight > 1.0 ? max_weight : 1.0));
+    wp->error_bound = error_bound(m, rank, ICg);
+
+    wp->tile_bytes = w->positions * (ICg + OCg) * (int64_t)sizeof(float);
+    /* the fallback for non-finite or huge data */
+    return conv_im2col_prepare(plan);
+}
+
+static void transforms(winograd_input_fn *input, winograd_output_fn *output) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512) {
+        *input = winograd_input_avx2;
+        *output = winograd_output_avx2;
+        return;
+    }
+#endif
+    *input = winograd_input_generic;
+    *output = winograd_output_generic;
+}
+
+/* The largest |x| as float bits (NaN's bits are above inf's), computed on integers so it
+ * vectorises without reordering float arithmetic. */
+static uint32_t max_abs_bits(const float *x, int64_t count, int threads) {
+    uint32_t max_bits = 0;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) if (threads > 1 && count > 65536) reduction(max : max_bits) schedule(static)
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t bits;
+        memcpy(&bits, x + i, sizeof bits);
+        bits &= 0x7fffffffu;
+        max_bits = bits > max_bits ? bits : max_bits;
+    }
+    return max_bits;
+}
+
+/* One call's constants and buffers. */
+typedef struct winograd_call {
+    const struct jconv_conv_plan *plan;
+    const winograd_layout *w;
+    const float *src, *residual;
+    float *dst;
+    winograd_input_fn input;
+    winograd_output_fn output;
+    gemm_ukernel_fn ukernel;
+    int64_t panels, total;
+} winograd_call;
+
+/* A block of tiles [t_start, t_start + lanes) of one group, with its V and M buffers (nt columns). */
+typedef struct winograd_block {
+    int64_t group, t_start, lanes, groups_of_16, nt;
+    float *v, *m;
+} winograd_block;
+
+/* Phase 1, items [begin, end) of (input channel, 16 tiles): V[pos][16 tiles][ic] panels. */
+static void input_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end, float *scratch) {
+    const conv_geometry *g = &call->plan->geometry;
+    const int64_t ICg = g->in_channels_per_group, nb = b->nt / WINOGRAD_LANES;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t ic = item / b->groups_of_16, jb = item % b->groups_of_16;
+        const int64_t first = jb * WINOGRAD_LANES, lanes = b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES;
+        call->input(call->w, g, call->src, b->group * ICg + ic, b->t_start + first, lanes,
+                    b->v + (jb * ICg + ic) * WINOGRAD_LANES, nb * ICg * WINOGRAD_LANES, scratch);
+    }
+}
+
+/* Phase 2, items of (position, 6-row panel of output channels): M[pos] = U[pos] x V[pos]. */
+static void gemm_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end) {
+    const conv_geometry *g = &call->plan->geometry;
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = call->w->positions;
+    const int64_t nb = b->nt / WINOGRAD_LANES, width = b->groups_of_16 * WINOGRAD_LANES;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t p = item / call->panels, i = item % call->panels;
+        const int64_t rows = OCg - i * GEMM_MR < GEMM_MR ? OCg - i * GEMM_MR : GEMM_MR;
+        float *c = b->m + (p * OCg + i * GEMM_MR) * b->nt;
+        for (int64_t r = 0; r < rows; r++) memset(c + r * b->nt, 0, (size_t)width * sizeof(float));
+        const float *a = call->plan->winograd->weights + ((b->group * P + p) * call->panels + i) * ICg * GEMM_MR;
+        for (int64_t pc = 0; pc < ICg; pc += GEMM_KC) {
+            const int64_t kc = ICg - pc < GEMM_KC ? ICg - pc : GEMM_KC;
+            for (int64_t jb = 0; jb < b->groups_of_16; jb++)
+                gemm_tile_update(call->ukernel, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,
+                                 c + jb * WINOGRAD_LANES, b->nt, rows, WINOGRAD_LANES);
+        }
+    }
+}
+
+/* Phase 3, items of (output channel, 16 tiles): the output transform with the post-ops. */
+static void output_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end, float *scratch) {
+    const struct jconv_conv_plan *plan = call->plan;
+    const int64_t OCg = plan->geometry.out_channels_per_group;
+    for (int64_t item = begin; item < end; item++) {
+        const int64_t oc = item / b->groups_of_16, jb = item % b->groups_of_16;
+        const int64_t first = jb * WINOGRAD_LANES, lanes = b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES;
+        const int64_t channel = b->group * OCg + oc;
+        call->output(call->w, &plan->geometry, b->m + oc * b->nt + first, OCg * b->nt, channel, b->t_start + first,
+                     lanes, plan->bias != NULL ? plan->bias[channel] : 0.0f, call->residual, &plan->post_ops, call->dst,
+                     scratch);
+    }
+}
+
+/* The tiles to put in one block: at most the budget, balanced over the blocks a range needs. */
+static int64_t block_tiles(int64_t tiles, int64_t tile_bytes, int64_t budget) {
+    int64_t most = budget / tile_bytes / WINOGRAD_LANES * WINOGRAD_LANES;
+    if (most > WINOGRAD_MAX_BLOCK_TILES) most = WINOGRAD_MAX_BLOCK_TILES;
+    if (most < WINOGRAD_LANES) most = WINOGRAD_LANES;
+    const int64_t blocks = (tiles + most - 1) / most;
+    const int64_t per_block = (tiles + blocks - 1) / blocks;
+    return (per_block + WINOGRAD_LANES - 1) / WINOGRAD_LANES * WINOGRAD_LANES;
+}
+
+static void split(int64_t items, int thread, int threads, int64_t *begin, int64_t *end) {
+    *begin = items * thread / threads;
+    *end = items * (thread + 1) / threads;
+}
+
+jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                   float *dst) {
+    const struct winograd_plan *wp = plan->winograd;
+    const conv_geometry *g = &plan->geometry;
+    const int threads = jconv_threads();
+    if (!wp->weights_finite) return conv_im2col_execute(plan, src, residual, dst);
+    const uint32_t bits = max_abs_bits(src, g->src_elements, threads);
+    float max_input;
+    memcpy(&max_input, &bits, sizeof max_input);
+    if (bits >= 0x7f800000u || (double)max_input > wp->input_limit) return conv_im2col_execute(plan, src, residual, dst);
+
+    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_ukernel(),
+                          (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR, g->batch * wp->layout.tiles_per_image};
+    transforms(&call.input, &call.output);
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = wp->layout.positions;
+    /* Enough tiles for two 16-tile groups per thread: each thread runs its own blocks, no barrier.
+     * Fewer (small maps at batch 1): all threads share each block, phase by phase. */
+    const int independent = threads == 1 || call.total >= (int64_t)threads * 2 * WINOGRAD_LANES;
+    const int64_t per_thread_tiles = independent ? (call.total + threads - 1) / threads : call.total;
+    const int64_t nt = independent ? block_tiles(per_thread_tiles, wp->tile_bytes, WINOGRAD_BLOCK_BYTES)
+                                   : block_tiles(call.total, wp->tile_bytes, WINOGRAD_BLOCK_BYTES * (int64_t)threads);
+    const size_t v_floats = (size_t)(P * nt * ICg), m_floats = (size_t)(P * OCg * nt);
+    const size_t tile_floats = (size_t)(P * WINOGRAD_LANES);
+    const size_t block_floats = v_floats + m_floats, buffers = independent ? (size_t)threads : 1;
+    int shared;
+    float *memory = jconv_scratch_acquire(
+        plan->scratch, (block_floats * buffers + tile_floats * (size_t)threads) * sizeof(float), &shared);
+    if (memory == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the Winograd tile buffers");
+
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int thread = 0;
+#ifdef _OPENMP
+        thread = omp_get_thread_num();
+#endif
+        float *scratch = memory + block_floats * buffers + tile_floats * (size_t)thread;
+        winograd_block b;
+        b.nt = nt;
+        b.v = memory + (independent ? block_floats * (size_t)thread : 0);
+        b.m = b.v + v_floats;
+        for (b.group = 0; b.group < g->groups; b.group++) {
+            int64_t range_begin = 0, range_end = call.total;
+            if (independent) split(call.total, thread, threads, &range_begin, &range_end);
+            for (b.t_start = range_begin; b.t_start < range_end; b.t_start += nt) {
+                b.lanes = range_end - b.t_start < nt ? range_end - b.t_start : nt;
+                b.groups_of_16 = (b.lanes + WINOGRAD_LANES - 1) / WINOGRAD_LANES;
+                const int64_t input_items = ICg * b.groups_of_16, gemm_items = P * call.panels;
+                const int64_t output_items = OCg * b.groups_of_16;
+                if (independent) {
+                    input_phase(&call, &b, 0, input_items, scratch);
+                    gemm_phase(&call, &b, 0, gemm_items);
+                    output_phase(&call, &b, 0, output_items, scratch);
+                    continue;
+                }
+                int64_t begin, end;
+                split(input_items, thread, threads, &begin, &end);
+                input_phase(&call, &b, begin, end, scratch);
+#pragma omp barrier
+                split(gemm_items, thread, threads, &begin, &end);
+                gemm_phase(&call, &b, begin, end);
+#pragma omp barrier
+                split(output_items, thread, threads, &begin, &end);
+                output_phase(&call, &b, begin, end, scratch);
+#pragma omp barrier
+            }
+        }
+    }
+    jconv_scratch_release(plan->scratch, memory, shared);
+    return JCONV_OK;
+}

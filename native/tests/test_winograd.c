@@ -1,0 +1,323 @@
+/* Winograd F(2,3), F(4,3), F(6,3): the generated matrices' identity, hand-computed and random shapes
+ * (1-D, 2-D, 3-D, padding, groups, batch, several tile blocks, post-ops) against the double
+ * reference, the documented error bound on N(0,1) data, non-finite and huge data (routed to the
+ * GEMM path, so they propagate as in PyTorch), and the shapes Winograd declines. */
+#include "check.h"
+#include "conv_reference.h"
+#include "jconv.h"
+#include "test_random.h"
+
+#include "../src/conv/winograd_matrices.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const jconv_algorithm variants[3] = {JCONV_ALGO_WINOGRAD_F2X3, JCONV_ALGO_WINOGRAD_F4X3,
+                                            JCONV_ALGO_WINOGRAD_F6X3};
+
+static int64_t product(const int64_t *values, int count) {
+    int64_t p = 1;
+    for (int i = 0; i < count; i++) p *= values[i];
+    return p;
+}
+
+static int64_t src_count(const jconv_conv_desc *d) { return d->batch * d->in_channels * product(d->in_size, (int)d->spatial_rank); }
+static int64_t weight_count(const jconv_conv_desc *d) {
+    return d->out_channels * (d->in_channels / d->groups) * product(d->kernel, (int)d->spatial_rank);
+}
+
+/* N(0, 1) by Box-Muller. */
+static float *normal_floats(int64_t count) {
+    float *values = malloc((size_t)count * sizeof(float));
+    for (int64_t i = 0; i < count; i++) {
+        double u = (uniform_float() + 1.0) / 2.0, v = (uniform_float() + 1.0) / 2.0;
+        if (u < 1e-300) u = 1e-300;
+        values[i] = (float)(sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
+    }
+    return values;
+}
+
+/* ------------------------------------------------------------ the matrices ---------------------- */
+
+/* y = A^T [(G g) . (B^T d)] must equal the correlation y_i = sum_k d[i+k] g[k], for random d, g. */
+static void check_identity(int m, const double *at, const double *g, const double *bt) {
+    const int n = m + 2;
+    for (int trial = 0; trial < 100; trial++) {
+        double d[8], k[3], u[8], v[8], worst = 0.0;
+        for (int i = 0; i < n; i++) d[i] = uniform_float();
+        for (int i = 0; i < 3; i++) k[i] = uniform_float();
+        for (int j = 0; j < n; j++) {
+            u[j] = v[j] = 0.0;
+            for (int i = 0; i < 3; i++) u[j] += g[j * 3 + i] * k[i];
+            for (int i = 0; i < n; i++) v[j] += bt[j * n + i] * d[i];
+        }
+        for (int i = 0; i < m; i++) {
+            double y = 0.0, want = 0.0;
+            for (int j = 0; j < n; j++) y += at[i * n + j] * u[j] * v[j];
+            for (int t = 0; t < 3; t++) want += d[i + t] * k[t];
+            if (fabs(y - want) > worst) worst = fabs(y - want);
+        }
+        CHECK(worst < 1e-12, "F(%d,3) identity off by %g", m, worst);
+    }
+}
+
+static void test_matrices(void) {
+    check_identity(2, &winograd_f2_at[0][0], &winograd_f2_g[0][0], &winograd_f2_bt[0][0]);
+    check_identity(4, &winograd_f4_at[0][0], &winograd_f4_g[0][0], &winograd_f4_bt[0][0]);
+    check_identity(6, &winograd_f6_at[0][0], &winograd_f6_g[0][0], &winograd_f6_bt[0][0]);
+}
+
+/* ------------------------------------------------------------ hand-computed --------------------- */
+
+/* 4x4 input 1..16, a 3x3 kernel of ones, padding 1: every output is the sum of its 3x3
+ * neighbourhood. F(2,3)'s constants are halves and integers, so on these integers it is exact. */
+static void test_hand_computed(void) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_size[0] = d.in_size[1] = 4;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 1;
+    float x[16], w[9], y[16];
+    for (int i = 0; i < 16; i++) x[i] = (float)(i + 1);
+    for (int i = 0; i < 9; i++) w[i] = 1.0f;
+    static const float want[16] = {14, 24, 30, 22, 33, 54, 63, 45, 57, 90, 99, 69, 46, 72, 78, 54};
+    for (int v = 0; v < 3; v++) {
+        CHECK(jconv_conv(&d, x, w, NULL, variants[v], NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+        double worst = 0.0;
+        for (int i = 0; i < 16; i++) worst = fmax(worst, fabs(y[i] - want[i]));
+        CHECK(v == 0 ? worst == 0.0 : worst < 1e-4, "%s: hand-computed case off by %g",
+              jconv_algorithm_name(variants[v]), worst);
+    }
+}
+
+/* ------------------------------------------------------------ random shapes --------------------- */
+
+static void winograd_desc(jconv_conv_desc *d) {
+    int rank = (int)uniform_int(1, 3);
+    jconv_conv_desc_init(d, rank);
+    static const int64_t max_in[3] = {60, 20, 9};
+    d->batch = uniform_int(1, 3);
+    d->groups = uniform_int(0, 2) == 0 ? uniform_int(2, 3) : 1;
+    d->in_channels = d->groups * uniform_int(1, 9);
+    d->out_channels = d->groups * uniform_int(1, 9);
+    int threes = 0;
+    for (int i = 0; i < rank; i++) {
+        d->kernel[i] = uniform_int(0, 4) == 0 ? 1 : 3; /* a 1-tap dim now and then: no transform there */
+        threes += d->kernel[i] == 3;
+        d->pad_begin[i] = uniform_int(0, 3);
+        d->pad_end[i] = uniform_int(0, 2) == 0 ? uniform_int(0, 3) : d->pad_begin[i];
+        d->in_size[i] = uniform_int(d->kernel[i] == 3 && d->pad_begin[i] + d->pad_end[i] < 2 ? 2 : 1, max_in[rank - 1]);
+        if (d->kernel[i] == 3 && d->in_size[i] + d->pad_begin[i] + d->pad_end[i] < 3) d->in_size[i] = 3;
+        d->dilation[i] = d->kernel[i] == 1 ? uniform_int(1, 2) : 1; /* dilation of a 1-tap dim is moot */
+    }
+    if (threes == 0) d->kernel[rank - 1] = 3, d->dilation[rank - 1] = 1, d->in_size[rank - 1] += 2;
+}
+
+/* Runs every variant on d against the reference; the tolerance is the sum's own rounding plus
+ * the plan's bound relative to the largest output magnitude (sum |w x|). */
+static void check_shape(const jconv_conv_desc *d, int c) {
+    int64_t out[3];
+    CHECK(jconv_conv_output_size(d, out) == JCONV_OK, "case %d: %s", c, jconv_last_error());
+    const int64_t ns = src_count(d), nw = weight_count(d), nd = d->batch * d->out_channels * product(out, (int)d->spatial_rank);
+    float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d->out_channels), *res = random_floats(nd);
+    float *ax = malloc((size_t)ns * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
+    double *ref = malloc((size_t)nd * sizeof(double)), *mag = malloc((size_t)nd * sizeof(double));
+    float *y = malloc((size_t)nd * sizeof(float));
+    for (int64_t i = 0; i < ns; i++) ax[i] = fabsf(x[i]);
+    for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
+    const int with_bias = (int)uniform_int(0, 1), with_residual = uniform_int(0, 3) == 0;
+    conv_reference(d, out, x, w, with_bias ? b : NULL, ref);
+    conv_reference(d, out, ax, aw, NULL, mag);
+    double max_mag = 0.0;
+    for (int64_t i = 0; i < nd; i++) max_mag = fmax(max_mag, mag[i]);
+    const int64_t taps = nw / d->out_channels, plane = nd / d->batch / d->out_channels;
+    jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+    for (int v = 0; v < 3; v++) {
+        const int with_relu = (int)uniform_int(0, 1);
+        jconv_conv_plan *plan = NULL;
+        jconv_status status = jconv_conv_plan_create(d, w, with_bias ? b : NULL, variants[v], with_relu ? &relu : NULL, &plan);
+        CHECK(status == JCONV_OK, "case %d %s: %s", c, jconv_algorithm_name(variants[v]), jconv_last_error());
+        if (status != JCONV_OK) continue;
+        for (int64_t i = 0; i < nd; i++) y[i] = NAN;
+        CHECK(jconv_conv_plan_execute(plan, x, with_residual ? res : NULL, y) == JCONV_OK, "%s", jconv_last_error());
+        const double bound = jconv_conv_plan_error_bound(plan);
+        int64_t bad = -1;
+        double err = 0;
+        for (int64_t i = 0; i < nd && bad < 0; i++) {
+            double want = ref[i] + (with_residual ? res[i] : 0.0);
+            if (with_relu && want < 0) want = 0;
+            const double scale = mag[i] + (with_bias ? fabs(b[i / plane % d->out_channels]) : 0) +
+                                 (with_residual ? fabs(res[i]) : 0);
+            const double tolerance = (double)(taps + 3) * FLT_EPSILON * scale + bound * max_mag + 1e-30;
+            err = fabs(y[i] - want);
+            if (!(err <= tolerance)) bad = i;
+        }
+        CHECK(bad < 0, "case %d rank %d N=%lld IC=%lld OC=%lld g=%lld in %lldx%lldx%lld k %lldx%lldx%lld pad %lld-%lld "
+              "%s bias=%d residual=%d relu=%d: output %lld off by %g",
+              c, (int)d->spatial_rank, (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels,
+              (long long)d->groups, (long long)d->in_size[0], (long long)d->in_size[1], (long long)d->in_size[2],
+              (long long)d->kernel[0], (long long)d->kernel[1], (long long)d->kernel[2], (long long)d->pad_begin[0],
+              (long long)d->pad_end[0], jconv_algorithm_name(variants[v]), with_bias, with_residual, with_relu,
+              (long long)bad, err);
+        jconv_conv_plan_destroy(plan);
+    }
+    free(x), free(w), free(b), free(res), free(ax), free(aw), free(ref), free(mag), free(y);
+}
+
+static void test_random_shapes(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        winograd_desc(&d);
+        check_shape(&d, c);
+    }
+    /* Many tiles: several tile blocks per call and a partial last block and lane group. */
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.batch = 2, d.in_channels = 4, d.out_channels = 5;
+    d.in_size[0] = 70, d.in_size[1] = 69;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.pad_begin[0] = d.pad_end[0] = d.pad_begin[1] = 1;
+    check_shape(&d, -1);
+}
+
+/* ------------------------------------------------------------ accuracy -------------------------- */
+
+/* max |y - y_ref| / max |y_ref| on N(0,1) inputs and weights with 512 input channels, per variant and
+ * rank: it must stay within the bound the plan reports (and documents in KERNELS.md). */
+static void test_accuracy(void) {
+    static const int64_t sizes[3][3] = {{1, 1, 96}, {1, 18, 18}, {7, 7, 7}};
+    for (int rank = 1; rank <= 3; rank++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, rank);
+        d.in_channels = 512, d.out_channels = rank == 3 ? 4 : 8;
+        for (int i = 0; i < rank; i++) {
+            d.in_size[i] = sizes[rank - 1][3 - rank + i];
+            d.kernel[i] = 3;
+            d.pad_begin[i] = d.pad_end[i] = 1;
+        }
+        int64_t out[3];
+        jconv_conv_output_size(&d, out);
+        const int64_t ns = src_count(&d), nw = weight_count(&d), nd = d.out_channels * product(out, rank);
+        float *x = normal_floats(ns), *w = normal_floats(nw), *y = malloc((size_t)nd * sizeof(float));
+        double *ref = malloc((size_t)nd * sizeof(double)), max_ref = 0.0;
+        conv_reference(&d, out, x, w, NULL, ref);
+        for (int64_t i = 0; i < nd; i++) max_ref = fmax(max_ref, fabs(ref[i]));
+        for (int a = JCONV_ALGO_IM2COL; a <= JCONV_ALGO_WINOGRAD_F6X3; a++) {
+            jconv_conv_plan *plan = NULL;
+            CHECK(jconv_conv_plan_create(&d, w, NULL, (jconv_algorithm)a, NULL, &plan) == JCONV_OK, "%s", jconv_last_error());
+            CHECK(jconv_conv_plan_execute(plan, x, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+            double err = 0.0;
+            for (int64_t i = 0; i < nd; i++) err = fmax(err, fabs(y[i] - ref[i]));
+            err /= max_ref;
+            const double bound = jconv_conv_plan_error_bound(plan);
+            printf("accuracy %dd %-14s IC 512: max|y - ref| / max|ref| = %.2e (bound %.0e)\n", rank,
+                   jconv_algorithm_name((jconv_algorithm)a), err, bound);
+            CHECK(err <= bound, "%dd %s: error %.3g above its bound %.3g", rank, jconv_algorithm_name((jconv_algorithm)a),
+                  err, bound);
+            jconv_conv_plan_destroy(plan);
+        }
+        free(x), free(w), free(y), free(ref);
+    }
+}
+
+/* ------------------------------------------------------------ non-finite and huge data ---------- */
+
+/* inf, NaN and values large enough to overflow the transforms give exactly the GEMM path's result. */
+static void test_non_finite(void) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = 3, d.out_channels = 4;
+    d.in_size[0] = 9, d.in_size[1] = 11;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.pad_begin[0] = d.pad_end[0] = d.pad_begin[1] = d.pad_end[1] = 1;
+    const int64_t ns = src_count(&d), nw = weight_count(&d), nd = 4 * 9 * 11;
+    float *x = random_floats(ns), *w = random_floats(nw), *want = malloc((size_t)nd * sizeof(float));
+    float *y = malloc((size_t)nd * sizeof(float));
+    static const float specials[4] = {INFINITY, -INFINITY, NAN, 3e37f};
+    for (int s = 0; s < 8; s++) {
+        float *target = s < 4 ? x : w;
+        const int64_t at = s < 4 ? 40 : 7;
+        const float saved = target[at];
+        target[at] = specials[s % 4];
+        CHECK(jconv_conv(&d, x, w, NULL, JCONV_ALGO_IM2COL, NULL, NULL, want) == JCONV_OK, "%s", jconv_last_error());
+        for (int v = 0; v < 3; v++) {
+            CHECK(jconv_conv(&d, x, w, NULL, variants[v], NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+            CHECK(memcmp(y, want, (size_t)nd * sizeof(float)) == 0, "%s with %g in the %s: not the GEMM path's result",
+                  jconv_algorithm_name(variants[v]), (double)specials[s % 4], s < 4 ? "input" : "weights");
+        }
+        target[at] = saved;
+    }
+    free(x), free(w), free(want), free(y);
+}
+
+/* ------------------------------------------------------------ declined shapes ------------------- */
+
+static void expect_declined(const jconv_conv_desc *d, const char *what) {
+    float w[256] = {0};
+    for (int v = 0; v < 3; v++) {
+        jconv_conv_plan *plan = (jconv_conv_plan *)1;
+        jconv_status status = jconv_conv_plan_create(d, w, NULL, variants[v], NULL, &plan);
+        CHECK(status == JCONV_UNSUPPORTED && plan == NULL && strstr(jconv_last_error(), jconv_algorithm_name(variants[v])) &&
+                  strstr(jconv_last_error(), "stride 1"),
+              "%s forced on %s: %s", jconv_algorithm_name(variants[v]), what, jconv_last_error());
+    }
+    /* auto still runs it */
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(d, w, NULL, JCONV_ALGO_AUTO, NULL, &plan) == JCONV_OK &&
+              strncmp(jconv_conv_plan_algorithm_name(plan), "winograd", 8) != 0,
+          "auto on %s", what);
+    jconv_conv_plan_destroy(plan);
+}
+
+static void test_declined(void) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = 2, d.out_channels = 2;
+    d.in_size[0] = d.in_size[1] = 8;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.stride[1] = 2;
+    expect_declined(&d, "stride 2");
+    d.stride[1] = 1, d.dilation[0] = 2;
+    expect_declined(&d, "dilation 2");
+    d.dilation[0] = 1, d.kernel[0] = 5;
+    expect_declined(&d, "a 5x3 kernel");
+    d.kernel[0] = d.kernel[1] = 1;
+    expect_declined(&d, "a 1x1 kernel");
+    jconv_conv_transpose_desc t;
+    jconv_conv_transpose_desc_init(&t, 2);
+    t.in_channels = t.out_channels = 2;
+    t.in_size[0] = t.in_size[1] = 5;
+    t.kernel[0] = t.kernel[1] = 3;
+    float w[36] = {0};
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_transpose_plan_create(&t, w, NULL, JCONV_ALGO_WINOGRAD_F4X3, NULL, &plan) == JCONV_UNSUPPORTED &&
+              strstr(jconv_last_error(), "not transposed"),
+          "transposed: %s", jconv_last_error());
+}
+
+int main(int argc, char **argv) {
+    int threads = 0, cases = 200;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--cases") == 0) cases = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--seed") == 0) rng_state = strtoull(argv[i + 1], NULL, 0) | 1;
+    }
+    if (threads > 0 && jconv_set_num_threads(threads) != JCONV_OK) {
+        fprintf(stderr, "cannot set %d threads: %s\n", threads, jconv_last_error());
+        return 1;
+    }
+    printf("jconv %s, isa %s (cpu %s), %d threads\n", jconv_version(), jconv_isa(), jconv_cpu_isa(),
+           jconv_get_num_threads());
+    test_matrices();
+    test_hand_computed();
+    test_random_shapes(cases);
+    test_accuracy();
+    test_non_finite();
+    test_declined();
+    CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
