@@ -109,6 +109,9 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
  * 0 otherwise. prepare transforms the weights (and prepares im2col, the path for non-finite data). */
 int conv_winograd_supports(const conv_geometry *geometry);
 int conv_winograd_tile_size(jconv_algorithm algorithm);
+/* The Winograd variant AUTO runs for the geometry: the cheapest by a measured cost model among those
+ * whose error bound is within JCONV_AUTO_ERROR_BOUND, when it beats im2col; AUTO for none. */
+jconv_algorithm conv_winograd_choose(const conv_geometry *geometry);
 jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int tile_size);
 jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                    float *dst);

@@ -45,13 +45,15 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
 }
 
 /* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): im2col + GEMM wins
- * by 5-20x on every dense and grouped layer of the suite; depthwise layers (one input per group)
- * leave the GEMM's 6-row tiles mostly empty and the depthwise kernel wins there. Transposed
- * depthwise layers keep the direct gather. */
+ * by 5-20x over direct on every dense and grouped layer of the suite; depthwise layers (one input
+ * per group) leave the GEMM's 6-row tiles mostly empty and the depthwise kernel wins there;
+ * transposed depthwise layers keep the direct gather. 3-tap stride-1 kernels take a Winograd tile
+ * when the cost model says it beats im2col and its error bound is within JCONV_AUTO_ERROR_BOUND. */
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
     if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2)
         return conv_depthwise_supports(geometry) ? JCONV_ALGO_DEPTHWISE : JCONV_ALGO_DIRECT;
-    return JCONV_ALGO_IM2COL;
+    const jconv_algorithm winograd = conv_winograd_choose(geometry);
+    return winograd != JCONV_ALGO_AUTO ? winograd : JCONV_ALGO_IM2COL;
 }
 
 static float *copy_floats(const float *values, int64_t count) {

@@ -104,6 +104,46 @@ double conv_winograd_error_bound(const struct winograd_plan *wp, int64_t in_chan
 
 double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return wp->error_bound; }
 
+/* AUTO's cost model, in multiply-adds (calibrated with jconv_bench on the suite's 3x3 layers,
+ * 1 and 2 threads, see native/docs/KERNELS.md): a Winograd tile position costs its GEMM share,
+ * ICg x OCg, plus the transforms, gathers and scatters, about WINOGRAD_TRANSFORM_COST per
+ * channel (in + out); tiles go 16 at a time. im2col costs about IM2COL_COST_PER_MAC per
+ * multiply-add of the direct sum in the same units. */
+#define WINOGRAD_TRANSFORM_COST 40.0
+#define IM2COL_COST_PER_MAC 0.9
+
+static double winograd_cost(const conv_geometry *g, int m) {
+    double positions = 1.0, tiles = 1.0;
+    for (int dim = 0; dim < 3; dim++) {
+        const int transformed = g->kernel[dim] == 3;
+        positions *= transformed ? m + 2 : 1;
+        tiles *= transformed ? (double)((g->out[dim] + m - 1) / m) : (double)g->out[dim];
+    }
+    const double lanes = ceil(tiles * (double)g->batch / WINOGRAD_LANES) * WINOGRAD_LANES;
+    const double ic = (double)g->in_channels_per_group, oc = (double)g->out_channels_per_group;
+    return (double)g->groups * positions * lanes * (ic * oc + WINOGRAD_TRANSFORM_COST * (ic + oc));
+}
+
+jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
+    if (!conv_winograd_supports(g)) return JCONV_ALGO_AUTO;
+    int rank = 0;
+    for (int dim = 0; dim < 3; dim++) rank += g->kernel[dim] == 3;
+    const double macs = (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2] *
+                        (double)g->out_channels * (double)g->in_channels_per_group *
+                        (double)(g->kernel[0] * g->kernel[1] * g->kernel[2]);
+    double best_cost = IM2COL_COST_PER_MAC * macs;
+    jconv_algorithm best = JCONV_ALGO_AUTO;
+    static const jconv_algorithm variants[3] = {JCONV_ALGO_WINOGRAD_F2X3, JCONV_ALGO_WINOGRAD_F4X3,
+                                                JCONV_ALGO_WINOGRAD_F6X3};
+    for (int v = 0; v < 3; v++) {
+        const int m = 2 * (v + 1);
+        if (error_bound(m, rank, g->in_channels_per_group) > JCONV_AUTO_ERROR_BOUND) continue;
+        const double cost = winograd_cost(g, m);
+        if (cost < best_cost) best_cost = cost, best = variants[v];
+    }
+    return best;
+}
+
 /* G applied along every transformed dim of the kernel g (sizes KD x KH x KW) into u (TD x TH x TW). */
 static void filter_transform(const winograd_layout *w, const double *gm, const float *kernel, const int64_t ksize[3],
                              double *u, double *tmp) {
@@ -223,6 +263,34 @@ static uint32_t max_abs_bits(const float *x, int64_t count, int threads) {
     return max_bits;
 }
 
+void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64_t t0, int64_t count,
+                         winograd_lanes *lanes) {
+    const int64_t IH = g->in[1], IW = g->in[2], in_plane = g->in[0] * IH * IW;
+    const int64_t OH = g->out[1], OW = g->out[2], out_plane = g->out[0] * OH * OW;
+    const int64_t *T = w->tile_in;
+    lanes->count = count;
+    for (int64_t lane = 0; lane < count; lane++) {
+        int64_t n, *o = lanes->origin[lane];
+        winograd_tile_origin(w, t0 + lane, &n, o);
+        const int64_t d0 = o[0] - g->pad_begin[0], h0 = o[1] - g->pad_begin[1], w0 = o[2] - g->pad_begin[2];
+        lanes->d_lo[lane] = d0 < 0 ? -d0 : 0;
+        lanes->d_hi[lane] = g->in[0] - d0 < T[0] ? g->in[0] - d0 : T[0];
+        lanes->h_lo[lane] = h0 < 0 ? -h0 : 0;
+        lanes->h_hi[lane] = IH - h0 < T[1] ? IH - h0 : T[1];
+        lanes->in_offset[lane] = n * g->in_channels * in_plane;
+        lanes->in_first[lane] = lanes->in_offset[lane] + (d0 * IH + h0) * IW + w0;
+        /* the last row inside the input, read as 8 floats from column w0, in the last channel */
+        const int64_t last = lanes->in_first[lane] + (g->in_channels - 1) * in_plane +
+                             ((lanes->d_hi[lane] - 1) * IH + lanes->h_hi[lane] - 1) * IW;
+        lanes->direct[lane] = w0 >= 0 && w0 + T[2] <= IW && last + 8 <= g->src_elements &&
+                              lanes->d_hi[lane] > lanes->d_lo[lane] && lanes->h_hi[lane] > lanes->h_lo[lane];
+        lanes->out_offset[lane] = n * g->out_channels * out_plane;
+        lanes->out_first[lane] = lanes->out_offset[lane] + (o[0] * OH + o[1]) * OW + o[2];
+        for (int dim = 0; dim < 3; dim++)
+            lanes->out_count[lane][dim] = g->out[dim] - o[dim] < w->tile_out[dim] ? g->out[dim] - o[dim] : w->tile_out[dim];
+    }
+}
+
 /* One call's constants and buffers. */
 typedef struct winograd_call {
     const struct jconv_conv_plan *plan;
@@ -239,6 +307,7 @@ typedef struct winograd_call {
 typedef struct winograd_block {
     int64_t group, t_start, lanes, groups_of_16, nt;
     float *v, *m;
+    winograd_lanes *at; /* per 16 tiles */
 } winograd_block;
 
 /* Phase 1, items [begin, end) of (input channel, 16 tiles): V[pos][16 tiles][ic] panels. */
@@ -247,9 +316,8 @@ static void input_phase(const winograd_call *call, const winograd_block *b, int6
     const int64_t ICg = g->in_channels_per_group, nb = b->nt / WINOGRAD_LANES;
     for (int64_t item = begin; item < end; item++) {
         const int64_t ic = item / b->groups_of_16, jb = item % b->groups_of_16;
-        const int64_t first = jb * WINOGRAD_LANES, lanes = b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES;
-        call->input(call->w, g, call->src, b->group * ICg + ic, b->t_start + first, lanes,
-                    b->v + (jb * ICg + ic) * WINOGRAD_LANES, nb * ICg * WINOGRAD_LANES, scratch);
+        call->input(call->w, g, call->src, b->group * ICg + ic, &b->at[jb], b->v + (jb * ICg + ic) * WINOGRAD_LANES,
+                    nb * ICg * WINOGRAD_LANES, scratch);
     }
 }
 
@@ -279,10 +347,9 @@ static void output_phase(const winograd_call *call, const winograd_block *b, int
     const int64_t OCg = plan->geometry.out_channels_per_group;
     for (int64_t item = begin; item < end; item++) {
         const int64_t oc = item / b->groups_of_16, jb = item % b->groups_of_16;
-        const int64_t first = jb * WINOGRAD_LANES, lanes = b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES;
         const int64_t channel = b->group * OCg + oc;
-        call->output(call->w, &plan->geometry, b->m + oc * b->nt + first, OCg * b->nt, channel, b->t_start + first,
-                     lanes, plan->bias != NULL ? plan->bias[channel] : 0.0f, call->residual, &plan->post_ops, call->dst,
+        call->output(call->w, &plan->geometry, b->m + oc * b->nt + jb * WINOGRAD_LANES, OCg * b->nt, channel, &b->at[jb],
+                     plan->bias != NULL ? plan->bias[channel] : 0.0f, call->residual, &plan->post_ops, call->dst,
                      scratch);
     }
 }
@@ -325,7 +392,9 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
                                    : block_tiles(call.total, wp->tile_bytes, WINOGRAD_BLOCK_BYTES * (int64_t)threads);
     const size_t v_floats = (size_t)(P * nt * ICg), m_floats = (size_t)(P * OCg * nt);
     const size_t tile_floats = (size_t)(P * WINOGRAD_LANES);
-    const size_t block_floats = v_floats + m_floats, buffers = independent ? (size_t)threads : 1;
+    /* each block's lane descriptions, in floats' worth of bytes (a multiple of 64 bytes) */
+    const size_t lanes_floats = (sizeof(winograd_lanes) * (size_t)(nt / WINOGRAD_LANES) + 63) / 64 * 16;
+    const size_t block_floats = v_floats + m_floats + lanes_floats, buffers = independent ? (size_t)threads : 1;
     int shared;
     float *memory = jconv_scratch_acquire(
         plan->scratch, (block_floats * buffers + tile_floats * (size_t)threads) * sizeof(float), &shared);
@@ -342,6 +411,7 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
         b.nt = nt;
         b.v = memory + (independent ? block_floats * (size_t)thread : 0);
         b.m = b.v + v_floats;
+        b.at = (winograd_lanes *)(b.m + m_floats);
         for (b.group = 0; b.group < g->groups; b.group++) {
             int64_t range_begin = 0, range_end = call.total;
             if (independent) split(call.total, thread, threads, &range_begin, &range_end);
@@ -351,12 +421,24 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
                 const int64_t input_items = ICg * b.groups_of_16, gemm_items = P * call.panels;
                 const int64_t output_items = OCg * b.groups_of_16;
                 if (independent) {
+                    for (int64_t jb = 0; jb < b.groups_of_16; jb++) {
+                        const int64_t first = jb * WINOGRAD_LANES;
+                        winograd_lanes_init(call.w, g, b.t_start + first,
+                                            b.lanes - first < WINOGRAD_LANES ? b.lanes - first : WINOGRAD_LANES, &b.at[jb]);
+                    }
                     input_phase(&call, &b, 0, input_items, scratch);
                     gemm_phase(&call, &b, 0, gemm_items);
                     output_phase(&call, &b, 0, output_items, scratch);
                     continue;
                 }
                 int64_t begin, end;
+                split(b.groups_of_16, thread, threads, &begin, &end);
+                for (int64_t jb = begin; jb < end; jb++) {
+                    const int64_t first = jb * WINOGRAD_LANES;
+                    winograd_lanes_init(call.w, g, b.t_start + first,
+                                        b.lanes - first < WINOGRAD_LANES ? b.lanes - first : WINOGRAD_LANES, &b.at[jb]);
+                }
+#pragma omp barrier
                 split(input_items, thread, threads, &begin, &end);
                 input_phase(&call, &b, begin, end, scratch);
 #pragma omp barrier

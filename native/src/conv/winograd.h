@@ -27,29 +27,45 @@ typedef struct winograd_layout {
     int64_t positions;        /* product of tile_in: the GEMMs per tile block */
 } winograd_layout;
 
-/* Transforms WINOGRAD_LANES tiles (global tile indices t0.. over the batch, `lanes` of them real,
- * the rest zeros) of one input channel into v: position p's 16 values at v + p * pos_stride.
- * scratch: positions * WINOGRAD_LANES floats, 64-byte aligned. */
-typedef void (*winograd_input_fn)(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
-                                  int64_t t0, int64_t lanes, float *v, int64_t pos_stride, float *scratch);
+/* Sixteen tiles side by side (global tile indices t0.., `count` of them real, the rest zeros),
+ * and what the gather and the scatter need of each, worked out once per block rather than per
+ * channel. Offsets are within channel 0 of the tile's image: add channel * plane. */
+typedef struct winograd_lanes {
+    int64_t count;
+    int64_t origin[WINOGRAD_LANES][3];   /* the tile's first output position per dim */
+    /* input side: the patch's rows [lo, hi) per dim that lie inside the input, the offset of its
+     * (0, 0) row at its first column (maybe outside the plane), and whether every row can be read
+     * as 8 floats in place (inside the row and the tensor) */
+    int64_t in_offset[WINOGRAD_LANES], in_first[WINOGRAD_LANES];
+    int64_t d_lo[WINOGRAD_LANES], d_hi[WINOGRAD_LANES], h_lo[WINOGRAD_LANES], h_hi[WINOGRAD_LANES];
+    int direct[WINOGRAD_LANES];
+    /* output side: the tile's extent inside the output and the offset of its first output */
+    int64_t out_offset[WINOGRAD_LANES], out_first[WINOGRAD_LANES], out_count[WINOGRAD_LANES][3];
+} winograd_lanes;
 
-/* Inverse-transforms the GEMM results of one output channel for the same lanes (m + p * pos_stride)
- * and writes the tiles' outputs that fall inside dst as activation(bias + residual + y). */
+void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64_t t0, int64_t count,
+                         winograd_lanes *lanes);
+
+/* Transforms the lanes' patches of one input channel into v: position p's 16 values at
+ * v + p * pos_stride. scratch: positions * WINOGRAD_LANES floats, 64-byte aligned. */
+typedef void (*winograd_input_fn)(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
+                                  const winograd_lanes *lanes, float *v, int64_t pos_stride, float *scratch);
+
+/* Inverse-transforms the GEMM results of one output channel for the lanes (m + p * pos_stride) and
+ * writes the tiles' outputs that fall inside dst as activation(bias + residual + y). */
 typedef void (*winograd_output_fn)(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
-                                   int64_t channel, int64_t t0, int64_t lanes, float bias, const float *residual,
+                                   int64_t channel, const winograd_lanes *lanes, float bias, const float *residual,
                                    const jconv_post_ops *post_ops, float *dst, float *scratch);
 
-void winograd_input_generic(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
-                            int64_t t0, int64_t lanes, float *v, int64_t pos_stride, float *scratch);
-void winograd_output_generic(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
-                             int64_t channel, int64_t t0, int64_t lanes, float bias, const float *residual,
-                             const jconv_post_ops *post_ops, float *dst, float *scratch);
+#define WINOGRAD_DECLARE_TRANSFORMS(isa)                                                                          \
+    void winograd_input_##isa(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel, \
+                              const winograd_lanes *lanes, float *v, int64_t pos_stride, float *scratch);         \
+    void winograd_output_##isa(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride, \
+                               int64_t channel, const winograd_lanes *lanes, float bias, const float *residual,   \
+                               const jconv_post_ops *post_ops, float *dst, float *scratch);
+WINOGRAD_DECLARE_TRANSFORMS(generic)
 #if defined(__x86_64__) || defined(__i386__)
-void winograd_input_avx2(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
-                         int64_t t0, int64_t lanes, float *v, int64_t pos_stride, float *scratch);
-void winograd_output_avx2(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
-                          int64_t channel, int64_t t0, int64_t lanes, float bias, const float *residual,
-                          const jconv_post_ops *post_ops, float *dst, float *scratch);
+WINOGRAD_DECLARE_TRANSFORMS(avx2)
 #endif
 
 /* Splits a global tile index into the image and the tile's first output position per dim. */

@@ -9,9 +9,63 @@
 
 #include <string.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+/* r[i][j] -> r[j][i] for an 8 x 8 block of floats held in eight registers. */
+static inline void transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+#endif
+
+#if defined(__AVX2__)
+/* The first count (1 to 8) floats of a row, without masked moves (slow on AMD cores); the rest 0. */
+static inline __m256 load_row(const float *from, int64_t count) {
+    switch (count) {
+    case 2: return _mm256_castpd_ps(_mm256_castpd128_pd256(_mm_load_sd((const double *)from)));
+    case 4: return _mm256_castps128_ps256(_mm_loadu_ps(from));
+    case 6:
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from)),
+                                    _mm_castpd_ps(_mm_load_sd((const double *)(from + 4))), 1);
+    case 8: return _mm256_loadu_ps(from);
+    default: {
+        float part[8] = {0};
+        memcpy(part, from, (size_t)count * sizeof(float));
+        return _mm256_loadu_ps(part);
+    }
+    }
+}
+
+static inline void store_row(float *to, __m256 v, int64_t count) {
+    switch (count) {
+    case 2: _mm_store_sd((double *)to, _mm_castps_pd(_mm256_castps256_ps128(v))); break;
+    case 4: _mm_storeu_ps(to, _mm256_castps256_ps128(v)); break;
+    case 6:
+        _mm_storeu_ps(to, _mm256_castps256_ps128(v));
+        _mm_store_sd((double *)(to + 4), _mm_castps_pd(_mm256_extractf128_ps(v, 1)));
+        break;
+    case 8: _mm256_storeu_ps(to, v); break;
+    default: {
+        float part[8];
+        _mm256_storeu_ps(part, v);
+        memcpy(to, part, (size_t)count * sizeof(float));
+    }
+    }
+}
+#endif
+
 typedef float v16 __attribute__((vector_size(WINOGRAD_LANES * sizeof(float))));
-/* the same vector at float alignment, for V and M, which are only 4-byte aligned in general */
-typedef float v16u __attribute__((vector_size(WINOGRAD_LANES * sizeof(float)), aligned(4)));
 
 /* data[i * stride] = sum_j mat[i][j] * data[j * stride] for i < rows, j < cols (in place: every
  * input is read before the first write). */
@@ -76,99 +130,148 @@ static void output_transform(const winograd_layout *w, v16 *d) {
     }
 }
 
-/* Copies a T x T x T (or 1-wide in untransformed dims) patch lying wholly inside the input, rows
- * of TW floats at stride IW, planes at stride IH * IW, into lane `lane` of d. Unrolled per T. */
-static inline __attribute__((always_inline)) void gather_inside(const float *x, int64_t IH, int64_t IW, int64_t TD,
-                                                                int64_t TH, int TW, float *to) {
+/* Copies lane `lane`'s patch of the channel at x into the tile array (zeros outside the input). */
+static void gather_patch(const winograd_layout *w, const conv_geometry *g, const float *x, const winograd_lanes *at,
+                         int64_t lane, float *scratch) {
+    const int64_t IW = g->in[2], TD = w->tile_in[0], TH = w->tile_in[1], TW = w->tile_in[2];
+    const int64_t col = at->origin[lane][2] - g->pad_begin[2];
+    int64_t first, end; /* the patch's columns inside the input row */
+    conv_valid_range(col, 1, IW, TW, &first, &end);
     for (int64_t dd = 0; dd < TD; dd++)
         for (int64_t hh = 0; hh < TH; hh++) {
-            const float *row = x + (dd * IH + hh) * IW;
-            float *t = to + (dd * TH + hh) * TW * WINOGRAD_LANES;
-#pragma GCC unroll 8
-            for (int ww = 0; ww < TW; ww++) t[ww * WINOGRAD_LANES] = row[ww];
+            float *t = scratch + (dd * TH + hh) * TW * WINOGRAD_LANES + lane;
+            const int inside = dd >= at->d_lo[lane] && dd < at->d_hi[lane] && hh >= at->h_lo[lane] && hh < at->h_hi[lane];
+            const float *row = inside ? x + (at->in_first[lane] - col + (dd * g->in[1] + hh) * IW) : NULL;
+            for (int64_t ww = 0; ww < TW; ww++)
+                t[ww * WINOGRAD_LANES] = inside && ww >= first && ww < end ? row[col + ww] : 0.0f;
         }
 }
 
-/* The same for a patch that crosses the input's border: zeros outside. */
-static void gather_border(const float *x, const conv_geometry *g, const int64_t start[3], const int64_t tile[3], float *to) {
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], TD = tile[0], TH = tile[1], TW = tile[2];
-    int64_t first, end; /* the patch's columns inside the input row */
-    conv_valid_range(start[2], 1, IW, TW, &first, &end);
-    for (int64_t dd = 0; dd < TD; dd++) {
-        const int64_t id = start[0] + dd;
-        for (int64_t hh = 0; hh < TH; hh++) {
-            const int64_t ih = start[1] + hh;
-            float *t = to + (dd * TH + hh) * TW * WINOGRAD_LANES;
-            if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                for (int64_t ww = 0; ww < TW; ww++) t[ww * WINOGRAD_LANES] = 0.0f;
-                continue;
-            }
-            const float *row = x + (id * IH + ih) * IW;
-            for (int64_t ww = 0; ww < first; ww++) t[ww * WINOGRAD_LANES] = 0.0f;
-            for (int64_t ww = first; ww < end; ww++) t[ww * WINOGRAD_LANES] = row[start[2] + ww];
-            for (int64_t ww = end; ww < TW; ww++) t[ww * WINOGRAD_LANES] = 0.0f;
-        }
-    }
-}
-
-void WINOGRAD_INPUT(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel, int64_t t0,
-                    int64_t lanes, float *v, int64_t pos_stride, float *scratch) {
-    const int64_t *T = w->tile_in;
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], plane = ID * IH * IW;
-    v16 *d = (v16 *)scratch;
-    if (lanes < WINOGRAD_LANES) memset(scratch, 0, (size_t)(w->positions * WINOGRAD_LANES) * sizeof(float));
-    for (int64_t lane = 0; lane < lanes; lane++) {
-        int64_t n, o[3], start[3];
-        winograd_tile_origin(w, t0 + lane, &n, o);
-        const float *x = src + (n * g->in_channels + channel) * plane;
-        int inside = 1;
-        for (int dim = 0; dim < 3; dim++) {
-            start[dim] = o[dim] - g->pad_begin[dim];
-            inside = inside && start[dim] >= 0 && start[dim] + T[dim] <= g->in[dim];
-        }
-        float *to = scratch + lane;
-        if (!inside) {
-            gather_border(x, g, start, T, to);
-            continue;
-        }
-        const float *corner = x + (start[0] * IH + start[1]) * IW + start[2];
-        switch (T[2]) { /* the row length, unrolled */
-        case 4: gather_inside(corner, IH, IW, T[0], T[1], 4, to); break;
-        case 6: gather_inside(corner, IH, IW, T[0], T[1], 6, to); break;
-        case 8: gather_inside(corner, IH, IW, T[0], T[1], 8, to); break;
-        default: gather_inside(corner, IH, IW, T[0], T[1], 1, to); break;
-        }
-    }
-    input_transform(w, d);
-    for (int64_t p = 0; p < w->positions; p++) *(v16u *)(v + p * pos_stride) = d[p];
-}
-
-/* Writes lane `lane` of the m x m (x m) result r (strides TH, TW of the tile) to y for the part of
- * the tile inside the output, adding the residual and applying the activation when there is one
- * (without a residual both were applied to the whole vector already). */
-static void scatter(const float *r, const int64_t *tile_in, const int64_t count[3], const int64_t o[3],
-                    const conv_geometry *g, const float *res, const jconv_post_ops *post_ops, float *y) {
-    const int64_t OH = g->out[1], OW = g->out[2], TH = tile_in[1], TW = tile_in[2];
+/* Writes lane `lane` of the result (strides TH, TW of the tile) for the part of its tile inside the
+ * output, adding the residual and applying the activation when there is one (without a residual
+ * both were applied to the whole vector already). */
+static void scatter_patch(const winograd_layout *w, const conv_geometry *g, const float *r, const winograd_lanes *at,
+                          int64_t lane, const float *res, const jconv_post_ops *post_ops, float *y) {
+    const int64_t OH = g->out[1], OW = g->out[2], TH = w->tile_in[1], TW = w->tile_in[2];
+    const int64_t *count = at->out_count[lane];
     for (int64_t dd = 0; dd < count[0]; dd++)
         for (int64_t hh = 0; hh < count[1]; hh++) {
-            const int64_t at = ((o[0] + dd) * OH + o[1] + hh) * OW + o[2];
-            const float *from = r + (dd * TH + hh) * TW * WINOGRAD_LANES;
-            if (res == NULL) {
-                for (int64_t ww = 0; ww < count[2]; ww++) y[at + ww] = from[ww * WINOGRAD_LANES];
-            } else {
-                for (int64_t ww = 0; ww < count[2]; ww++)
-                    y[at + ww] = conv_activate(post_ops, from[ww * WINOGRAD_LANES] + res[at + ww]);
+            const int64_t to = at->out_first[lane] + (dd * OH + hh) * OW;
+            const float *from = r + (dd * TH + hh) * TW * WINOGRAD_LANES + lane;
+            for (int64_t ww = 0; ww < count[2]; ww++) {
+                const float v = from[ww * WINOGRAD_LANES];
+                y[to + ww] = res != NULL ? conv_activate(post_ops, v + res[to + ww]) : v;
             }
         }
+}
+
+#if defined(__AVX2__)
+/* The gather for rows of 4, 6 or 8: per patch row, one 8-float load per tile (from a zero-padded
+ * copy where the row crosses the input's border), transposed to one vector per position. */
+static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, const float *x, int64_t next_plane,
+                             const winograd_lanes *at, float *scratch) {
+    const int64_t *T = w->tile_in;
+    const int64_t IH = g->in[1], IW = g->in[2];
+    static const float zeros[8] = {0};
+    float edge[8][8];
+    for (int64_t l0 = 0; l0 < WINOGRAD_LANES; l0 += 8)
+        for (int64_t dd = 0; dd < T[0]; dd++)
+            for (int64_t hh = 0; hh < T[1]; hh++) {
+                const int64_t row_offset = (dd * IH + hh) * IW;
+                const float *p[8];
+                for (int l = 0; l < 8; l++) {
+                    const int64_t lane = l0 + l;
+                    p[l] = zeros;
+                    if (lane >= at->count || dd < at->d_lo[lane] || dd >= at->d_hi[lane] || hh < at->h_lo[lane] ||
+                        hh >= at->h_hi[lane])
+                        continue;
+                    const float *row_start = x + (at->in_first[lane] + row_offset); /* at the patch's first column */
+                    if (at->direct[lane]) {
+                        p[l] = row_start;
+                        continue;
+                    }
+                    const int64_t col = at->origin[lane][2] - g->pad_begin[2];
+                    for (int64_t j = 0; j < 8; j++)
+                        edge[l][j] = j < T[2] && col + j >= 0 && col + j < IW ? x[at->in_first[lane] + row_offset + j] : 0.0f;
+                    p[l] = edge[l];
+                }
+                /* the next channel's row, which the next call reads: its 8 tiles span 2-3 cache lines */
+                if (p[0] != zeros && p[7] != zeros && at->direct[l0] && at->direct[l0 + 7] && next_plane > 0) {
+                    __builtin_prefetch(p[0] + next_plane);
+                    __builtin_prefetch(p[4] + next_plane);
+                    __builtin_prefetch(p[7] + next_plane + 7);
+                }
+                __m256 r[8];
+#pragma GCC unroll 8
+                for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(p[l]);
+                transpose8(r);
+                float *to = scratch + (dd * T[1] + hh) * T[2] * WINOGRAD_LANES + l0;
+                for (int64_t ww = 0; ww < T[2]; ww++) _mm256_store_ps(to + ww * WINOGRAD_LANES, r[ww]);
+            }
+}
+
+/* The inverse for rows of MW >= 2 outputs: transpose each output row back to one vector per tile
+ * and store the part inside the output, adding the residual and applying the activation there. */
+static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, const winograd_lanes *at,
+                              int64_t channel_offset, const float *residual, const jconv_post_ops *post_ops, float *dst,
+                              const float *scratch) {
+    const int64_t OH = g->out[1], OW = g->out[2], TH = w->tile_in[1], TW = w->tile_in[2];
+    const __m256 zero = _mm256_setzero_ps();
+    for (int64_t l0 = 0; l0 < at->count; l0 += 8)
+        for (int64_t dd = 0; dd < w->tile_out[0]; dd++)
+            for (int64_t hh = 0; hh < w->tile_out[1]; hh++) {
+                __m256 r[8];
+                const float *from = scratch + (dd * TH + hh) * TW * WINOGRAD_LANES + l0;
+#pragma GCC unroll 8
+                for (int ww = 0; ww < 8; ww++) r[ww] = ww < TW ? _mm256_load_ps(from + ww * WINOGRAD_LANES) : zero;
+                transpose8(r);
+                const int64_t row_offset = channel_offset + (dd * OH + hh) * OW;
+                for (int l = 0; l < 8 && l0 + l < at->count; l++) {
+                    const int64_t lane = l0 + l;
+                    if (dd >= at->out_count[lane][0] || hh >= at->out_count[lane][1]) continue;
+                    const int64_t to = at->out_first[lane] + row_offset;
+                    __m256 y = r[l];
+                    if (residual != NULL) {
+                        y = _mm256_add_ps(y, load_row(residual + to, at->out_count[lane][2]));
+                        /* max/min return their second operand when one is NaN: NaN stays NaN */
+                        if (post_ops->activation == JCONV_ACTIVATION_RELU) {
+                            y = _mm256_max_ps(zero, y);
+                        } else if (post_ops->activation == JCONV_ACTIVATION_CLAMP) {
+                            y = _mm256_min_ps(_mm256_set1_ps(post_ops->clamp_max),
+                                              _mm256_max_ps(_mm256_set1_ps(post_ops->clamp_min), y));
+                        }
+                    }
+                    store_row(dst + to, y, at->out_count[lane][2]);
+                }
+            }
+}
+#endif
+
+void WINOGRAD_INPUT(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
+                    const winograd_lanes *at, float *v, int64_t pos_stride, float *scratch) {
+    const float *x = src + channel * g->in[0] * g->in[1] * g->in[2]; /* lanes add their image's offset */
+#if defined(__AVX2__)
+    if (w->tile_in[2] >= 4) {
+        /* the next channel's distance, 0 for the last channel (prefetching stays inside the tensor) */
+        const int64_t next_plane = channel + 1 < g->in_channels ? g->in[0] * g->in[1] * g->in[2] : 0;
+        gather_rows_avx2(w, g, x, next_plane, at, scratch);
+    } else
+#endif
+    {
+        if (at->count < WINOGRAD_LANES) memset(scratch, 0, (size_t)(w->positions * WINOGRAD_LANES) * sizeof(float));
+        for (int64_t lane = 0; lane < at->count; lane++) gather_patch(w, g, x, at, lane, scratch);
+    }
+    input_transform(w, (v16 *)scratch);
+    for (int64_t p = 0; p < w->positions; p++)
+        memcpy(v + p * pos_stride, scratch + p * WINOGRAD_LANES, WINOGRAD_LANES * sizeof(float));
 }
 
 void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
-                     int64_t channel, int64_t t0, int64_t lanes, float bias, const float *residual,
+                     int64_t channel, const winograd_lanes *at, float bias, const float *residual,
                      const jconv_post_ops *post_ops, float *dst, float *scratch) {
-    const int64_t plane = g->out[0] * g->out[1] * g->out[2];
-    v16 *d = (v16 *)scratch;
-    for (int64_t p = 0; p < w->positions; p++) d[p] = *(const v16u *)(m + p * pos_stride);
-    output_transform(w, d);
+    for (int64_t p = 0; p < w->positions; p++)
+        memcpy(scratch + p * WINOGRAD_LANES, m + p * pos_stride, WINOGRAD_LANES * sizeof(float));
+    output_transform(w, (v16 *)scratch);
     /* bias (and the activation, when no residual comes after) over the tile's outputs, vectorised */
     const int64_t TH = w->tile_in[1], TW = w->tile_in[2];
     for (int64_t dd = 0; dd < w->tile_out[0]; dd++)
@@ -184,13 +287,14 @@ void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const flo
                     for (int l = 0; l < WINOGRAD_LANES; l++) e[l] = e[l] < lo ? lo : (e[l] > hi ? hi : e[l]);
                 }
             }
-    for (int64_t lane = 0; lane < lanes; lane++) {
-        int64_t n, o[3], count[3];
-        winograd_tile_origin(w, t0 + lane, &n, o);
-        for (int dim = 0; dim < 3; dim++)
-            count[dim] = g->out[dim] - o[dim] < w->tile_out[dim] ? g->out[dim] - o[dim] : w->tile_out[dim];
-        const int64_t offset = (n * g->out_channels + channel) * plane;
-        scatter(scratch + lane, w->tile_in, count, o, g, residual != NULL ? residual + offset : NULL, post_ops,
-                dst + offset);
+    const int64_t channel_offset = channel * g->out[0] * g->out[1] * g->out[2];
+#if defined(__AVX2__)
+    if (w->tile_out[2] >= 2) {
+        scatter_rows_avx2(w, g, at, channel_offset, residual, post_ops, dst, scratch);
+        return;
     }
+#endif
+    for (int64_t lane = 0; lane < at->count; lane++)
+        scatter_patch(w, g, scratch, at, lane, residual != NULL ? residual + channel_offset : NULL, post_ops,
+                      dst + channel_offset);
 }
