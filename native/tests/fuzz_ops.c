@@ -133,19 +133,43 @@ static void fuzz_conv(reader *r, int transposed) {
     float *x = filled(r, (int64_t)src), *w = filled(r, (int64_t)weights), *b = filled(r, d.out_channels);
     float *y = malloc((size_t)dst * sizeof(float));
     jconv_post_ops post = {next_byte(r) % 3, -1.0f, 2.0f, 0};
-    status = transposed ? jconv_conv_transpose(&d, x, w, b, JCONV_ALGO_AUTO, &post, NULL, y)
-                        : jconv_conv(&c, x, w, b, JCONV_ALGO_AUTO, &post, NULL, y);
-    expect(status, 1, "conv");
-    /* Exact data (see next_float): equal to the reference, not merely close. */
-    double *ref = malloc((size_t)dst * sizeof(double));
+    double *ref = malloc((size_t)dst * sizeof(double)), max_ref = 0.0;
     if (transposed) conv_transpose_reference(&d, out, x, w, b, ref);
     else conv_reference(&c, out, x, w, b, ref);
-    for (int64_t i = 0; i < (int64_t)dst; i++) {
-        float want = (float)ref[i];
-        if (post.activation == JCONV_ACTIVATION_RELU) want = want < 0 ? 0 : want;
-        if (post.activation == JCONV_ACTIVATION_CLAMP) want = fminf(fmaxf(want, -1.0f), 2.0f);
-        if (y[i] != want) FAIL("%s output %lld: %g, reference %g", transposed ? "conv_transpose" : "conv", (long long)i,
-                               y[i], want);
+    for (int64_t i = 0; i < (int64_t)dst; i++) max_ref = fmax(max_ref, fabs(ref[i]));
+    /* AUTO, then (convolutions) a forced Winograd tile, which runs exactly the shapes whose kernel
+     * is 3 with dilation 1, or 1, in every dim, with stride 1. */
+    int winograd_can = !transposed;
+    for (int i = 0; i < rank; i++)
+        winograd_can = winograd_can && d.stride[i] == 1 && (d.kernel[i] == 1 || (d.kernel[i] == 3 && d.dilation[i] == 1));
+    int any_three = 0;
+    for (int i = 0; i < rank; i++) any_three |= d.kernel[i] == 3;
+    winograd_can = winograd_can && any_three;
+    const jconv_algorithm tile = (jconv_algorithm)(JCONV_ALGO_WINOGRAD_F2X3 + next_byte(r) % 3);
+    for (int run = 0; run < (transposed ? 1 : 2); run++) {
+        const jconv_algorithm algorithm = run == 0 ? JCONV_ALGO_AUTO : tile;
+        jconv_conv_plan *plan = NULL;
+        status = transposed ? jconv_conv_transpose_plan_create(&d, w, b, algorithm, &post, &plan)
+                            : jconv_conv_plan_create(&c, w, b, algorithm, &post, &plan);
+        if (run == 1 && !winograd_can) {
+            if (status != JCONV_UNSUPPORTED) FAIL("%s accepted a shape it cannot do", jconv_algorithm_name(tile));
+            break;
+        }
+        expect(status, 1, jconv_algorithm_name(algorithm));
+        expect(jconv_conv_plan_execute(plan, x, NULL, y), 1, "conv execute");
+        /* Exact data (see next_float): equal to the reference, not merely close, except through
+         * Winograd's transforms (F(4,3) and F(6,3) divide by 3), within their bound. */
+        const int winograd = strncmp(jconv_conv_plan_algorithm_name(plan), "winograd", 8) == 0;
+        const double tolerance = winograd ? 8.0 * jconv_conv_plan_error_bound(plan) * (max_ref + 1.0) : 0.0;
+        for (int64_t i = 0; i < (int64_t)dst; i++) {
+            float want = (float)ref[i];
+            if (post.activation == JCONV_ACTIVATION_RELU) want = want < 0 ? 0 : want;
+            if (post.activation == JCONV_ACTIVATION_CLAMP) want = fminf(fmaxf(want, -1.0f), 2.0f);
+            if (!(fabs((double)y[i] - want) <= tolerance))
+                FAIL("%s %s output %lld: %g, reference %g", transposed ? "conv_transpose" : "conv",
+                     jconv_conv_plan_algorithm_name(plan), (long long)i, y[i], want);
+        }
+        jconv_conv_plan_destroy(plan);
     }
     free(ref);
     free(x), free(w), free(b), free(y);

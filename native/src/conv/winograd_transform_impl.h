@@ -30,14 +30,15 @@ static inline void transpose8(__m256 r[8]) {
 #endif
 
 #if defined(__AVX2__)
-/* The first count (1 to 8) floats of a row, without masked moves (slow on AMD cores); the rest 0. */
+/* The first count (1 to 8) floats of a row, without masked moves (slow on AMD cores); the rest 0.
+ * (_mm_loadl_epi64 and _mm_storel_epi64 move 8 bytes at any alignment.) */
 static inline __m256 load_row(const float *from, int64_t count) {
     switch (count) {
-    case 2: return _mm256_castpd_ps(_mm256_castpd128_pd256(_mm_load_sd((const double *)from)));
+    case 2: return _mm256_castps128_ps256(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)from)));
     case 4: return _mm256_castps128_ps256(_mm_loadu_ps(from));
     case 6:
         return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from)),
-                                    _mm_castpd_ps(_mm_load_sd((const double *)(from + 4))), 1);
+                                    _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(from + 4))), 1);
     case 8: return _mm256_loadu_ps(from);
     default: {
         float part[8] = {0};
@@ -49,11 +50,11 @@ static inline __m256 load_row(const float *from, int64_t count) {
 
 static inline void store_row(float *to, __m256 v, int64_t count) {
     switch (count) {
-    case 2: _mm_store_sd((double *)to, _mm_castps_pd(_mm256_castps256_ps128(v))); break;
+    case 2: _mm_storel_epi64((__m128i *)to, _mm_castps_si128(_mm256_castps256_ps128(v))); break;
     case 4: _mm_storeu_ps(to, _mm256_castps256_ps128(v)); break;
     case 6:
         _mm_storeu_ps(to, _mm256_castps256_ps128(v));
-        _mm_store_sd((double *)(to + 4), _mm_castps_pd(_mm256_extractf128_ps(v, 1)));
+        _mm_storel_epi64((__m128i *)(to + 4), _mm_castps_si128(_mm256_extractf128_ps(v, 1)));
         break;
     case 8: _mm256_storeu_ps(to, v); break;
     default: {

@@ -42,6 +42,11 @@ public abstract class ConvLayer implements PlannedLayer {
         return plans.algorithm(inputShape);
     }
 
+    @Override
+    public double errorBound(long... inputShape) {
+        return plans.errorBound(inputShape);
+    }
+
     public ConvSpec spec() {
         return plans.spec();
     }

@@ -98,6 +98,16 @@ final class LayerPlans implements AutoCloseable {
         }
     }
 
+    double errorBound(long[] inputShape) {
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            return NativeBinding.jconv_conv_plan_error_bound(planFor(inputShape));
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     ConvSpec spec() {
         return spec;
     }

@@ -106,6 +106,8 @@ final class NativeBinding {
 
     static native int jconv_conv_plan_algorithm(long plan);
 
+    static native double jconv_conv_plan_error_bound(long plan);
+
     static native void jconv_conv_plan_destroy(long plan);
 
     static native int jconv_conv(long[] desc, long src, long weights, long bias, int algorithm, int[] postOps,

@@ -17,6 +17,13 @@ public interface PlannedLayer extends AutoCloseable {
     /** The algorithm the plan for this input shape runs (never AUTO); plans the shape if needed. */
     Algorithm algorithm(long... inputShape);
 
+    /**
+     * The error the plan for this input shape guarantees on finite data: a bound on
+     * max |y - exact| / max |exact| over the output for N(0, 1) inputs and weights. About 1e-6 for
+     * the GEMM and direct paths; larger for Winograd tiles (see {@link JConv#AUTO_ERROR_BOUND}).
+     */
+    double errorBound(long... inputShape);
+
     /** Frees the plans; idempotent. */
     @Override
     void close();

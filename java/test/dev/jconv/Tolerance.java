@@ -12,6 +12,18 @@ final class Tolerance {
     private Tolerance() {}
 
     static void assertClose(float[] expected, float[] actual, float[] magnitude, long taps, String what) {
+        assertClose(expected, actual, magnitude, taps, 0, what);
+    }
+
+    /**
+     * The same, plus a relative error bound on top of it: Winograd's transforms err relative to the
+     * output's scale (errorBound times the largest magnitude), not per output.
+     */
+    static void assertClose(float[] expected, float[] actual, float[] magnitude, long taps, double errorBound,
+            String what) {
+        double largest = 0;
+        for (float m : magnitude) largest = Math.max(largest, m);
+        double slack = errorBound * largest;
         if (expected.length != actual.length) {
             fail(what + ": " + actual.length + " outputs, expected " + expected.length);
         }
@@ -23,7 +35,7 @@ final class Tolerance {
                 }
                 continue;
             }
-            double bound = (taps + 3) * (double) Math.ulp(1f) * magnitude[i] + 1e-30;
+            double bound = (taps + 3) * (double) Math.ulp(1f) * magnitude[i] + slack + 1e-30;
             double error = Math.abs((double) actual[i] - expected[i]);
             if (!(error <= bound)) {
                 fail(what + ": output " + i + " is " + actual[i] + ", expected " + expected[i] + " (error " + error

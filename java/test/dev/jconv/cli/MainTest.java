@@ -98,7 +98,7 @@ class MainTest {
         assertBadInput("not both", conv("--padding", "1", "--padding-begin", "1", "--padding-end", "1"));
         assertBadInput("needs both", conv("--padding-begin", "1"));
         assertBadInput("algorithm 'fastest'", conv("--algo", "fastest"));
-        assertBadInput("winograd-f6x3", conv("--algo", "winograd-f6x3"));
+        assertBadInput("winograd-f6x3 needs", conv("--algo", "winograd-f6x3")); // a 2-tap kernel
         assertBadInput("is given twice", conv("--stride", "1", "--stride", "2"));
         assertBadInput("needs a value", conv("--stride"));
         assertBadInput("unknown op 'deconv'", "run", "deconv");
@@ -189,7 +189,8 @@ class MainTest {
         assertEquals(0, run("info"), err);
         assertTrue(out.contains("jconv 0."), out);
         assertTrue(out.contains("isa: "), out);
-        assertTrue(out.contains("algorithms: auto, direct, im2col, depthwise"), out);
+        assertTrue(out.contains("algorithms: auto, direct, im2col, winograd-f2x3, winograd-f4x3, winograd-f6x3, depthwise"),
+                out);
     }
 
     @Test
@@ -212,8 +213,8 @@ class MainTest {
         }
 
         // A forced algorithm that cannot run a layer lists it as skipped, with the reason.
-        assertEquals(0, run("bench", "--json", "--filter", "^mb2_dw_14$", "--min-reps", "1", "--algo", "winograd-f6x3"),
-                err);
+        assertEquals(0, run("bench", "--json", "--filter", "^mb2_dw_s2$", "--min-reps", "1", "--algo", "winograd-f6x3"),
+                err); // stride 2: Winograd declines
         assertTrue(out.contains("\"skipped\": \"") && out.contains("winograd-f6x3"), out);
     }
 
