@@ -68,13 +68,14 @@ static inline void store_row(float *to, __m256 v, int64_t count) {
 
 typedef float v16 __attribute__((vector_size(WINOGRAD_LANES * sizeof(float))));
 
-/* data[i * stride] = sum_j mat[i][j] * data[j * stride] for i < rows, j < cols (in place: every
- * input is read before the first write). */
-static inline __attribute__((always_inline)) void apply_1d(const double *mat, int rows, int cols, v16 *data,
-                                                           int64_t stride) {
+/* out[i * out_stride] = sum_j mat[i][j] * in[j * in_stride] for i < rows, j < cols: vectors of 16
+ * floats, strides in floats, any alignment (in == out is fine: every input is read before the
+ * first write). */
+static inline __attribute__((always_inline)) void apply_1d(const double *mat, int rows, int cols, const float *in,
+                                                           int64_t in_stride, float *out, int64_t out_stride) {
     v16 x[WINOGRAD_MAX_TILE];
 #pragma GCC unroll 8
-    for (int j = 0; j < cols; j++) x[j] = data[j * stride];
+    for (int j = 0; j < cols; j++) memcpy(&x[j], in + j * in_stride, sizeof(v16));
 #pragma GCC unroll 8
     for (int i = 0; i < rows; i++) {
         v16 acc = {0};
@@ -90,44 +91,58 @@ static inline __attribute__((always_inline)) void apply_1d(const double *mat, in
                 acc += c * x[j];
             }
         }
-        data[i * stride] = acc;
+        memcpy(out + i * out_stride, &acc, sizeof(v16));
     }
 }
 
-/* Applies mat (rows x cols, cols = the tile's input extent) along every transformed dim of the
- * [TD][TH][TW] tile d, in place: after a dim is done only its first `rows` entries are meaningful. */
+/* Applies mat (rows x cols, cols = the tile's input extent) along every transformed dim (W, then
+ * H, then D) of the [TD][TH][TW] tile of 16-float vectors d, in place: after a dim is done only
+ * its first `rows` entries are meaningful. The first pass may read its input from `from` instead
+ * (position p at from + p * from_stride), the last may write to `to` (p at to + p * to_stride), so
+ * that the GEMM's V and M are read and written without a copy. */
 static inline __attribute__((always_inline)) void transform_tile(const winograd_layout *w, const double *mat, int rows,
-                                                                 int cols, v16 *d) {
-    const int64_t TD = w->tile_in[0], TH = w->tile_in[1], TW = w->tile_in[2];
-    int64_t nd = TD, nh = TH, nw = TW; /* the meaningful extent so far */
-    if (w->transformed[2]) {
-        for (int64_t i = 0; i < nd * nh; i++) apply_1d(mat, rows, cols, d + i * TW, 1);
-        nw = rows;
-    }
-    if (w->transformed[1]) {
-        for (int64_t dd = 0; dd < nd; dd++)
-            for (int64_t ww = 0; ww < nw; ww++) apply_1d(mat, rows, cols, d + dd * TH * TW + ww, TW);
-        nh = rows;
-    }
-    if (w->transformed[0]) {
-        for (int64_t hh = 0; hh < nh; hh++)
-            for (int64_t ww = 0; ww < nw; ww++) apply_1d(mat, rows, cols, d + hh * TW + ww, TH * TW);
+                                                                 int cols, float *d, const float *from,
+                                                                 int64_t from_stride, float *to, int64_t to_stride) {
+    const int64_t L = WINOGRAD_LANES;
+    int64_t extent[3] = {w->tile_in[0], w->tile_in[1], w->tile_in[2]}; /* the meaningful extent so far */
+    const int64_t stride[3] = {w->tile_in[1] * w->tile_in[2], w->tile_in[2], 1};
+    int last = 0; /* passes run from dim 2 down, so the last is the lowest transformed dim */
+    while (!w->transformed[last]) last++;
+    int first_pass = 1;
+    for (int dim = 2; dim >= 0; dim--) {
+        if (!w->transformed[dim]) continue;
+        const int a = dim == 0 ? 1 : 0, b = dim == 2 ? 1 : 2; /* the other two dims, in order */
+        const int read_from = first_pass && from != NULL, write_to = dim == last && to != NULL;
+        const float *in_base = read_from ? from : d;
+        const int64_t in_unit = read_from ? from_stride : L;
+        float *out_base = write_to ? to : d;
+        const int64_t out_unit = write_to ? to_stride : L;
+        for (int64_t ia = 0; ia < extent[a]; ia++)
+            for (int64_t ib = 0; ib < extent[b]; ib++) {
+                const int64_t at = ia * stride[a] + ib * stride[b];
+                apply_1d(mat, rows, cols, in_base + at * in_unit, stride[dim] * in_unit, out_base + at * out_unit,
+                         stride[dim] * out_unit);
+            }
+        extent[dim] = rows;
+        first_pass = 0;
     }
 }
 
-static void input_transform(const winograd_layout *w, v16 *d) {
+/* B^T along every transformed dim of the gathered tile d, into V (position p at v + p * v_stride). */
+static void input_transform(const winograd_layout *w, float *d, float *v, int64_t v_stride) {
     switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_bt[0][0], 4, 4, d); break;
-    case 4: transform_tile(w, &winograd_f4_bt[0][0], 6, 6, d); break;
-    default: transform_tile(w, &winograd_f6_bt[0][0], 8, 8, d); break;
+    case 2: transform_tile(w, &winograd_f2_bt[0][0], 4, 4, d, NULL, 0, v, v_stride); break;
+    case 4: transform_tile(w, &winograd_f4_bt[0][0], 6, 6, d, NULL, 0, v, v_stride); break;
+    default: transform_tile(w, &winograd_f6_bt[0][0], 8, 8, d, NULL, 0, v, v_stride); break;
     }
 }
 
-static void output_transform(const winograd_layout *w, v16 *d) {
+/* A^T along every transformed dim of the GEMM results (position p at m + p * m_stride), into d. */
+static void output_transform(const winograd_layout *w, const float *m, int64_t m_stride, float *d) {
     switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_at[0][0], 2, 4, d); break;
-    case 4: transform_tile(w, &winograd_f4_at[0][0], 4, 6, d); break;
-    default: transform_tile(w, &winograd_f6_at[0][0], 6, 8, d); break;
+    case 2: transform_tile(w, &winograd_f2_at[0][0], 2, 4, d, m, m_stride, NULL, 0); break;
+    case 4: transform_tile(w, &winograd_f4_at[0][0], 4, 6, d, m, m_stride, NULL, 0); break;
+    default: transform_tile(w, &winograd_f6_at[0][0], 6, 8, d, m, m_stride, NULL, 0); break;
     }
 }
 
@@ -262,17 +277,13 @@ void WINOGRAD_INPUT(const winograd_layout *w, const conv_geometry *g, const floa
         if (at->count < WINOGRAD_LANES) memset(scratch, 0, (size_t)(w->positions * WINOGRAD_LANES) * sizeof(float));
         for (int64_t lane = 0; lane < at->count; lane++) gather_patch(w, g, x, at, lane, scratch);
     }
-    input_transform(w, (v16 *)scratch);
-    for (int64_t p = 0; p < w->positions; p++)
-        memcpy(v + p * pos_stride, scratch + p * WINOGRAD_LANES, WINOGRAD_LANES * sizeof(float));
+    input_transform(w, scratch, v, pos_stride);
 }
 
 void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
                      int64_t channel, const winograd_lanes *at, float bias, const float *residual,
                      const jconv_post_ops *post_ops, float *dst, float *scratch) {
-    for (int64_t p = 0; p < w->positions; p++)
-        memcpy(scratch + p * WINOGRAD_LANES, m + p * pos_stride, WINOGRAD_LANES * sizeof(float));
-    output_transform(w, (v16 *)scratch);
+    output_transform(w, m, pos_stride, scratch);
     /* bias (and the activation, when no residual comes after) over the tile's outputs, vectorised */
     const int64_t TH = w->tile_in[1], TW = w->tile_in[2];
     for (int64_t dd = 0; dd < w->tile_out[0]; dd++)
