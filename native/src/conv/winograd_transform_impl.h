@@ -96,21 +96,30 @@ static inline __attribute__((always_inline)) void apply_1d(const double *mat, in
 }
 
 /* Applies mat (rows x cols, cols = the tile's input extent) along every transformed dim (W, then
- * H, then D) of the [TD][TH][TW] tile of 16-float vectors d, in place: after a dim is done only
- * its first `rows` entries are meaningful. The first pass may read its input from `from` instead
- * (position p at from + p * from_stride), the last may write to `to` (p at to + p * to_stride), so
- * that the GEMM's V and M are read and written without a copy. */
+ * H, then D; W is skipped when skip_w says the caller did it in registers) of the [TD][TH][TW] tile
+ * of 16-float vectors d, in place: after a dim is done only its first `rows` entries are
+ * meaningful. The first pass may read its input from `from` instead (position p at
+ * from + p * from_stride), the last may write to `to` (p at to + p * to_stride), so that the
+ * GEMM's V and M are read and written without a copy. */
 static inline __attribute__((always_inline)) void transform_tile(const winograd_layout *w, const double *mat, int rows,
-                                                                 int cols, float *d, const float *from,
+                                                                 int cols, int skip_w, float *d, const float *from,
                                                                  int64_t from_stride, float *to, int64_t to_stride) {
     const int64_t L = WINOGRAD_LANES;
     int64_t extent[3] = {w->tile_in[0], w->tile_in[1], w->tile_in[2]}; /* the meaningful extent so far */
     const int64_t stride[3] = {w->tile_in[1] * w->tile_in[2], w->tile_in[2], 1};
-    int last = 0; /* passes run from dim 2 down, so the last is the lowest transformed dim */
-    while (!w->transformed[last]) last++;
+    const int passes[3] = {w->transformed[0], w->transformed[1], w->transformed[2] && !skip_w};
+    int last = 0; /* passes run from dim 2 down, so the last is the lowest one */
+    while (last < 3 && !passes[last]) last++;
+    if (last == 3) { /* nothing left to do here: just move the data */
+        if (from != NULL)
+            for (int64_t p = 0; p < w->positions; p++) memcpy(d + p * L, from + p * from_stride, L * sizeof(float));
+        if (to != NULL)
+            for (int64_t p = 0; p < w->positions; p++) memcpy(to + p * to_stride, d + p * L, L * sizeof(float));
+        return;
+    }
     int first_pass = 1;
     for (int dim = 2; dim >= 0; dim--) {
-        if (!w->transformed[dim]) continue;
+        if (!passes[dim]) continue;
         const int a = dim == 0 ? 1 : 0, b = dim == 2 ? 1 : 2; /* the other two dims, in order */
         const int read_from = first_pass && from != NULL, write_to = dim == last && to != NULL;
         const float *in_base = read_from ? from : d;
@@ -128,23 +137,60 @@ static inline __attribute__((always_inline)) void transform_tile(const winograd_
     }
 }
 
-/* B^T along every transformed dim of the gathered tile d, into V (position p at v + p * v_stride). */
-static void input_transform(const winograd_layout *w, float *d, float *v, int64_t v_stride) {
+/* B^T along the transformed dims of the gathered tile d, into V (position p at v + p * v_stride). */
+static void input_transform(const winograd_layout *w, int skip_w, float *d, float *v, int64_t v_stride) {
     switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_bt[0][0], 4, 4, d, NULL, 0, v, v_stride); break;
-    case 4: transform_tile(w, &winograd_f4_bt[0][0], 6, 6, d, NULL, 0, v, v_stride); break;
-    default: transform_tile(w, &winograd_f6_bt[0][0], 8, 8, d, NULL, 0, v, v_stride); break;
+    case 2: transform_tile(w, &winograd_f2_bt[0][0], 4, 4, skip_w, d, NULL, 0, v, v_stride); break;
+    case 4: transform_tile(w, &winograd_f4_bt[0][0], 6, 6, skip_w, d, NULL, 0, v, v_stride); break;
+    default: transform_tile(w, &winograd_f6_bt[0][0], 8, 8, skip_w, d, NULL, 0, v, v_stride); break;
     }
 }
 
-/* A^T along every transformed dim of the GEMM results (position p at m + p * m_stride), into d. */
-static void output_transform(const winograd_layout *w, const float *m, int64_t m_stride, float *d) {
+/* A^T along the transformed dims of the GEMM results (position p at m + p * m_stride), into d. */
+static void output_transform(const winograd_layout *w, int skip_w, const float *m, int64_t m_stride, float *d) {
     switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_at[0][0], 2, 4, d, m, m_stride, NULL, 0); break;
-    case 4: transform_tile(w, &winograd_f4_at[0][0], 4, 6, d, m, m_stride, NULL, 0); break;
-    default: transform_tile(w, &winograd_f6_at[0][0], 6, 8, d, m, m_stride, NULL, 0); break;
+    case 2: transform_tile(w, &winograd_f2_at[0][0], 2, 4, skip_w, d, m, m_stride, NULL, 0); break;
+    case 4: transform_tile(w, &winograd_f4_at[0][0], 4, 6, skip_w, d, m, m_stride, NULL, 0); break;
+    default: transform_tile(w, &winograd_f6_at[0][0], 6, 8, skip_w, d, m, m_stride, NULL, 0); break;
     }
 }
+
+#if defined(__AVX2__)
+/* y[i] = sum_j mat[i][j] x[j] on 8-lane registers, the matrix a compile-time constant. */
+static inline __attribute__((always_inline)) void apply_1d_ymm(const double *mat, int rows, int cols, const __m256 *x,
+                                                               __m256 *y) {
+#pragma GCC unroll 8
+    for (int i = 0; i < rows; i++) {
+        __m256 acc = _mm256_setzero_ps();
+        int first = 1;
+#pragma GCC unroll 8
+        for (int j = 0; j < cols; j++) {
+            const float c = (float)mat[i * cols + j];
+            if (c == 0.0f) continue;
+            acc = first ? c * x[j] : acc + c * x[j];
+            first = 0;
+        }
+        y[i] = acc;
+    }
+}
+
+/* B^T (input) or A^T (output) along W on registers holding one position each. */
+static inline void bt_w_ymm(int m, const __m256 *x, __m256 *y) {
+    switch (m) {
+    case 2: apply_1d_ymm(&winograd_f2_bt[0][0], 4, 4, x, y); break;
+    case 4: apply_1d_ymm(&winograd_f4_bt[0][0], 6, 6, x, y); break;
+    default: apply_1d_ymm(&winograd_f6_bt[0][0], 8, 8, x, y); break;
+    }
+}
+
+static inline void at_w_ymm(int m, const __m256 *x, __m256 *y) {
+    switch (m) {
+    case 2: apply_1d_ymm(&winograd_f2_at[0][0], 2, 4, x, y); break;
+    case 4: apply_1d_ymm(&winograd_f4_at[0][0], 4, 6, x, y); break;
+    default: apply_1d_ymm(&winograd_f6_at[0][0], 6, 8, x, y); break;
+    }
+}
+#endif
 
 /* Copies lane `lane`'s patch of the channel at x into the tile array (zeros outside the input). */
 static void gather_patch(const winograd_layout *w, const conv_geometry *g, const float *x, const winograd_lanes *at,
@@ -182,8 +228,9 @@ static void scatter_patch(const winograd_layout *w, const conv_geometry *g, cons
 }
 
 #if defined(__AVX2__)
-/* The gather for rows of 4, 6 or 8: per patch row, one 8-float load per tile (from a zero-padded
- * copy where the row crosses the input's border), transposed to one vector per position. */
+/* The gather when W is transformed (rows of 4, 6 or 8): per patch row, one 8-float load per tile
+ * (from a zero-padded copy where the row crosses the input's border), transposed to one vector
+ * per position, and B^T applied along W there. */
 static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, const float *x, int64_t next_plane,
                              const winograd_lanes *at, float *scratch) {
     const int64_t *T = w->tile_in;
@@ -221,43 +268,50 @@ static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, c
 #pragma GCC unroll 8
                 for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(p[l]);
                 transpose8(r);
+                __m256 y[8];
+                bt_w_ymm(w->m, r, y); /* the W pass of B^T, while the row is in registers */
                 float *to = scratch + (dd * T[1] + hh) * T[2] * WINOGRAD_LANES + l0;
-                for (int64_t ww = 0; ww < T[2]; ww++) _mm256_store_ps(to + ww * WINOGRAD_LANES, r[ww]);
+                for (int64_t ww = 0; ww < T[2]; ww++) _mm256_store_ps(to + ww * WINOGRAD_LANES, y[ww]);
             }
 }
 
-/* The inverse for rows of MW >= 2 outputs: transpose each output row back to one vector per tile
- * and store the part inside the output, adding the residual and applying the activation there. */
+/* The inverse when W is transformed: per output row, A^T along W on the tile vectors, bias (and
+ * the activation when no residual follows), transposed back to one vector per tile, and the part
+ * inside the output stored (adding the residual and applying the activation there). */
 static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, const winograd_lanes *at,
-                              int64_t channel_offset, const float *residual, const jconv_post_ops *post_ops, float *dst,
-                              const float *scratch) {
+                              int64_t channel_offset, float bias, const float *residual, const jconv_post_ops *post_ops,
+                              float *dst, const float *scratch) {
     const int64_t OH = g->out[1], OW = g->out[2], TH = w->tile_in[1], TW = w->tile_in[2];
-    const __m256 zero = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps(), bias8 = _mm256_set1_ps(bias);
+    const __m256 lo = _mm256_set1_ps(post_ops->clamp_min), hi = _mm256_set1_ps(post_ops->clamp_max);
+    const int activation = post_ops->activation;
     for (int64_t l0 = 0; l0 < at->count; l0 += 8)
         for (int64_t dd = 0; dd < w->tile_out[0]; dd++)
             for (int64_t hh = 0; hh < w->tile_out[1]; hh++) {
-                __m256 r[8];
+                __m256 r[8], y[8] = {zero, zero, zero, zero, zero, zero, zero, zero};
                 const float *from = scratch + (dd * TH + hh) * TW * WINOGRAD_LANES + l0;
-#pragma GCC unroll 8
-                for (int ww = 0; ww < 8; ww++) r[ww] = ww < TW ? _mm256_load_ps(from + ww * WINOGRAD_LANES) : zero;
-                transpose8(r);
+                for (int ww = 0; ww < TW; ww++) r[ww] = _mm256_load_ps(from + ww * WINOGRAD_LANES);
+                at_w_ymm(w->m, r, y);
+                for (int ww = 0; ww < w->m; ww++) {
+                    y[ww] = _mm256_add_ps(y[ww], bias8);
+                    /* max/min return their second operand when one is NaN: NaN stays NaN */
+                    if (residual == NULL && activation == JCONV_ACTIVATION_RELU) y[ww] = _mm256_max_ps(zero, y[ww]);
+                    if (residual == NULL && activation == JCONV_ACTIVATION_CLAMP)
+                        y[ww] = _mm256_min_ps(hi, _mm256_max_ps(lo, y[ww]));
+                }
+                transpose8(y);
                 const int64_t row_offset = channel_offset + (dd * OH + hh) * OW;
                 for (int l = 0; l < 8 && l0 + l < at->count; l++) {
                     const int64_t lane = l0 + l;
                     if (dd >= at->out_count[lane][0] || hh >= at->out_count[lane][1]) continue;
                     const int64_t to = at->out_first[lane] + row_offset;
-                    __m256 y = r[l];
+                    __m256 v = y[l];
                     if (residual != NULL) {
-                        y = _mm256_add_ps(y, load_row(residual + to, at->out_count[lane][2]));
-                        /* max/min return their second operand when one is NaN: NaN stays NaN */
-                        if (post_ops->activation == JCONV_ACTIVATION_RELU) {
-                            y = _mm256_max_ps(zero, y);
-                        } else if (post_ops->activation == JCONV_ACTIVATION_CLAMP) {
-                            y = _mm256_min_ps(_mm256_set1_ps(post_ops->clamp_max),
-                                              _mm256_max_ps(_mm256_set1_ps(post_ops->clamp_min), y));
-                        }
+                        v = _mm256_add_ps(v, load_row(residual + to, at->out_count[lane][2]));
+                        if (activation == JCONV_ACTIVATION_RELU) v = _mm256_max_ps(zero, v);
+                        if (activation == JCONV_ACTIVATION_CLAMP) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
                     }
-                    store_row(dst + to, y, at->out_count[lane][2]);
+                    store_row(dst + to, v, at->out_count[lane][2]);
                 }
             }
 }
@@ -266,24 +320,34 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
 void WINOGRAD_INPUT(const winograd_layout *w, const conv_geometry *g, const float *src, int64_t channel,
                     const winograd_lanes *at, float *v, int64_t pos_stride, float *scratch) {
     const float *x = src + channel * g->in[0] * g->in[1] * g->in[2]; /* lanes add their image's offset */
+    int w_done = 0;
 #if defined(__AVX2__)
-    if (w->tile_in[2] >= 4) {
+    if (w->transformed[2]) {
         /* the next channel's distance, 0 for the last channel (prefetching stays inside the tensor) */
         const int64_t next_plane = channel + 1 < g->in_channels ? g->in[0] * g->in[1] * g->in[2] : 0;
         gather_rows_avx2(w, g, x, next_plane, at, scratch);
+        w_done = 1;
     } else
 #endif
     {
         if (at->count < WINOGRAD_LANES) memset(scratch, 0, (size_t)(w->positions * WINOGRAD_LANES) * sizeof(float));
         for (int64_t lane = 0; lane < at->count; lane++) gather_patch(w, g, x, at, lane, scratch);
     }
-    input_transform(w, scratch, v, pos_stride);
+    input_transform(w, w_done, scratch, v, pos_stride);
 }
 
 void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const float *m, int64_t pos_stride,
                      int64_t channel, const winograd_lanes *at, float bias, const float *residual,
                      const jconv_post_ops *post_ops, float *dst, float *scratch) {
-    output_transform(w, m, pos_stride, scratch);
+    const int64_t channel_offset = channel * g->out[0] * g->out[1] * g->out[2];
+#if defined(__AVX2__)
+    if (w->transformed[2]) { /* A^T along W, the post-ops and the scatter on registers */
+        output_transform(w, 1, m, pos_stride, scratch);
+        scatter_rows_avx2(w, g, at, channel_offset, bias, residual, post_ops, dst, scratch);
+        return;
+    }
+#endif
+    output_transform(w, 0, m, pos_stride, scratch);
     /* bias (and the activation, when no residual comes after) over the tile's outputs, vectorised */
     const int64_t TH = w->tile_in[1], TW = w->tile_in[2];
     for (int64_t dd = 0; dd < w->tile_out[0]; dd++)
@@ -299,13 +363,6 @@ void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const flo
                     for (int l = 0; l < WINOGRAD_LANES; l++) e[l] = e[l] < lo ? lo : (e[l] > hi ? hi : e[l]);
                 }
             }
-    const int64_t channel_offset = channel * g->out[0] * g->out[1] * g->out[2];
-#if defined(__AVX2__)
-    if (w->tile_out[2] >= 2) {
-        scatter_rows_avx2(w, g, at, channel_offset, residual, post_ops, dst, scratch);
-        return;
-    }
-#endif
     for (int64_t lane = 0; lane < at->count; lane++)
         scatter_patch(w, g, scratch, at, lane, residual != NULL ? residual + channel_offset : NULL, post_ops,
                       dst + channel_offset);
