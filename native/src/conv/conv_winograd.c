@@ -269,6 +269,8 @@ void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64
     const int64_t OH = g->out[1], OW = g->out[2], out_plane = g->out[0] * OH * OW;
     const int64_t *T = w->tile_in;
     lanes->count = count;
+    for (int64_t r = 0; r < T[0] * T[1]; r++) /* lanes past count read zeros */
+        for (int64_t lane = count; lane < WINOGRAD_LANES; lane++) lanes->row[r][lane] = WINOGRAD_ROW_ZERO;
     for (int64_t lane = 0; lane < count; lane++) {
         int64_t n, *o = lanes->origin[lane];
         winograd_tile_origin(w, t0 + lane, &n, o);
@@ -284,6 +286,14 @@ void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64
                              ((lanes->d_hi[lane] - 1) * IH + lanes->h_hi[lane] - 1) * IW;
         lanes->direct[lane] = w0 >= 0 && w0 + T[2] <= IW && last + 8 <= g->src_elements &&
                               lanes->d_hi[lane] > lanes->d_lo[lane] && lanes->h_hi[lane] > lanes->h_lo[lane];
+        for (int64_t dd = 0; dd < T[0]; dd++)
+            for (int64_t hh = 0; hh < T[1]; hh++) {
+                int64_t *row = &lanes->row[dd * T[1] + hh][lane];
+                if (dd < lanes->d_lo[lane] || dd >= lanes->d_hi[lane] || hh < lanes->h_lo[lane] || hh >= lanes->h_hi[lane])
+                    *row = WINOGRAD_ROW_ZERO;
+                else
+                    *row = lanes->direct[lane] ? lanes->in_first[lane] + (dd * IH + hh) * IW : WINOGRAD_ROW_EDGE;
+            }
         lanes->out_offset[lane] = n * g->out_channels * out_plane;
         lanes->out_first[lane] = lanes->out_offset[lane] + (o[0] * OH + o[1]) * OW + o[2];
         for (int dim = 0; dim < 3; dim++)

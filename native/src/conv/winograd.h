@@ -39,9 +39,16 @@ typedef struct winograd_lanes {
     int64_t in_offset[WINOGRAD_LANES], in_first[WINOGRAD_LANES];
     int64_t d_lo[WINOGRAD_LANES], d_hi[WINOGRAD_LANES], h_lo[WINOGRAD_LANES], h_hi[WINOGRAD_LANES];
     int direct[WINOGRAD_LANES];
+    /* per patch row (dd * TH + hh) and lane: the offset of the row's first column when the row can
+     * be read in place, WINOGRAD_ROW_ZERO outside the input, WINOGRAD_ROW_EDGE when it crosses a
+     * W border (or the tensor's end) and needs a zero-padded copy */
+    int64_t row[WINOGRAD_MAX_TILE * WINOGRAD_MAX_TILE][WINOGRAD_LANES];
     /* output side: the tile's extent inside the output and the offset of its first output */
     int64_t out_offset[WINOGRAD_LANES], out_first[WINOGRAD_LANES], out_count[WINOGRAD_LANES][3];
 } winograd_lanes;
+
+#define WINOGRAD_ROW_ZERO (-1)
+#define WINOGRAD_ROW_EDGE (-2)
 
 void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64_t t0, int64_t count,
                          winograd_lanes *lanes);

@@ -241,25 +241,22 @@ static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, c
         for (int64_t dd = 0; dd < T[0]; dd++)
             for (int64_t hh = 0; hh < T[1]; hh++) {
                 const int64_t row_offset = (dd * IH + hh) * IW;
+                const int64_t *row = at->row[dd * T[1] + hh] + l0;
                 const float *p[8];
                 for (int l = 0; l < 8; l++) {
-                    const int64_t lane = l0 + l;
-                    p[l] = zeros;
-                    if (lane >= at->count || dd < at->d_lo[lane] || dd >= at->d_hi[lane] || hh < at->h_lo[lane] ||
-                        hh >= at->h_hi[lane])
-                        continue;
-                    const float *row_start = x + (at->in_first[lane] + row_offset); /* at the patch's first column */
-                    if (at->direct[lane]) {
-                        p[l] = row_start;
-                        continue;
+                    if (row[l] >= 0) {
+                        p[l] = x + row[l];
+                    } else if (row[l] == WINOGRAD_ROW_ZERO) {
+                        p[l] = zeros;
+                    } else { /* crosses a W border: copy what lies inside */
+                        const int64_t lane = l0 + l, col = at->origin[lane][2] - g->pad_begin[2];
+                        for (int64_t j = 0; j < 8; j++)
+                            edge[l][j] = j < T[2] && col + j >= 0 && col + j < IW ? x[at->in_first[lane] + row_offset + j] : 0.0f;
+                        p[l] = edge[l];
                     }
-                    const int64_t col = at->origin[lane][2] - g->pad_begin[2];
-                    for (int64_t j = 0; j < 8; j++)
-                        edge[l][j] = j < T[2] && col + j >= 0 && col + j < IW ? x[at->in_first[lane] + row_offset + j] : 0.0f;
-                    p[l] = edge[l];
                 }
                 /* the next channel's row, which the next call reads: its 8 tiles span 2-3 cache lines */
-                if (p[0] != zeros && p[7] != zeros && at->direct[l0] && at->direct[l0 + 7] && next_plane > 0) {
+                if (row[0] >= 0 && row[4] >= 0 && row[7] >= 0 && next_plane > 0) {
                     __builtin_prefetch(p[0] + next_plane);
                     __builtin_prefetch(p[4] + next_plane);
                     __builtin_prefetch(p[7] + next_plane + 7);
