@@ -30,6 +30,15 @@ static inline void transpose8(__m256 r[8]) {
 #endif
 
 #if defined(__AVX2__)
+/* Rows of 4: r[l] holds lane l's 4 floats in its low half and lane l + 4's in its high half
+ * (l < 4); after, r[j] holds element j of lanes 0..7. Two 4 x 4 transposes, one per half. */
+static inline void transpose4x8(__m256 r[4]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    r[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), r[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    r[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), r[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
 /* The first count (1 to 8) floats of a row, without masked moves (slow on AMD cores); the rest 0.
  * (_mm_loadl_epi64 and _mm_storel_epi64 move 8 bytes at any alignment.) */
 static inline __m256 load_row(const float *from, int64_t count) {
@@ -262,9 +271,17 @@ static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, c
                     __builtin_prefetch(p[7] + next_plane + 7);
                 }
                 __m256 r[8];
+                if (T[2] == 4) { /* rows of 4: half the loads and a third of the shuffles */
+#pragma GCC unroll 4
+                    for (int l = 0; l < 4; l++)
+                        r[l] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p[l])), _mm_loadu_ps(p[l + 4]), 1);
+                    transpose4x8(r);
+                    r[4] = r[5] = r[6] = r[7] = _mm256_setzero_ps(); /* unused by F(2,3)'s 4 x 4 B^T */
+                } else {
 #pragma GCC unroll 8
-                for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(p[l]);
-                transpose8(r);
+                    for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(p[l]);
+                    transpose8(r);
+                }
                 __m256 y[8];
                 bt_w_ymm(w->m, r, y); /* the W pass of B^T, while the row is in registers */
                 float *to = scratch + (dd * T[1] + hh) * T[2] * WINOGRAD_LANES + l0;
@@ -296,8 +313,16 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
                     if (residual == NULL && activation == JCONV_ACTIVATION_CLAMP)
                         y[ww] = _mm256_min_ps(hi, _mm256_max_ps(lo, y[ww]));
                 }
-                transpose8(y);
                 const int64_t row_offset = channel_offset + (dd * OH + hh) * OW;
+                if (w->m <= 4) { /* rows of 2 or 4: one 4 x 8 transpose leaves lane l + 4 in y[l]'s high half */
+                    transpose4x8(y);
+                    y[4] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[0], 1));
+                    y[5] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[1], 1));
+                    y[6] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[2], 1));
+                    y[7] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[3], 1));
+                } else {
+                    transpose8(y);
+                }
                 for (int l = 0; l < 8 && l0 + l < at->count; l++) {
                     const int64_t lane = l0 + l;
                     if (dd >= at->out_count[lane][0] || hh >= at->out_count[lane][1]) continue;
