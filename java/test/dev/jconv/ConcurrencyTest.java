@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Many Java threads on one plan, plans made and closed concurrently, tensors closed while in use. */
 class ConcurrencyTest {
@@ -31,16 +31,16 @@ class ConcurrencyTest {
      * 8 threads execute one plan on different inputs, 10,000 times in all; every result is
      * bit-identical to the same plan run on the same input by a single caller.
      */
-    @ParameterizedTest(name = "library threads {0}")
-    @ValueSource(ints = {1, 2})
-    void onePlanManyCallersGivesTheSingleCallerBits(int libraryThreads) throws Exception {
+    @ParameterizedTest(name = "library threads {0}, {1}")
+    @CsvSource({"1, AUTO", "2, AUTO", "1, WINOGRAD_F4X3", "2, WINOGRAD_F2X3"})
+    void onePlanManyCallersGivesTheSingleCallerBits(int libraryThreads, Algorithm algorithm) throws Exception {
         JConv.setNumThreads(libraryThreads);
         SplittableRandom r = new SplittableRandom(libraryThreads);
         long[] inShape = {1, 8, 12, 12};
         try (Tensor w = Tensor.of(RandomConvCase.values(r, 16 * 8 * 9), 16, 8, 3, 3);
                 Tensor b = Tensor.of(RandomConvCase.values(r, 16), 16);
                 Conv conv = Conv.builder(w).bias(b).spec(ConvSpec.builder().padding(1).build())
-                        .activation(Activation.RELU).build()) {
+                        .activation(Activation.RELU).algorithm(algorithm).build()) {
             List<Tensor> inputs = new ArrayList<>();
             List<float[]> expected = new ArrayList<>();
             for (int i = 0; i < CALLERS; i++) {
