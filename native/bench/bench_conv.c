@@ -3,8 +3,11 @@
  * counts them) and the % of the measured FMA peak; with oneDNN found by CMake, also oneDNN's
  * convolution_auto on the same layer in the same process and our speed relative to it (> 1: we
  * are faster), and with --winograd oneDNN's Winograd where it accepts the layer.
+ * --sgemm N adds a row "sgemm_N": an N x N x N single-precision GEMM, C[M][N] = A[M][K] B[K][N]
+ * with plain row-major matrices, run as the 1x1 convolution it is (A the weights, B the input's
+ * rows: the GEMM engine without any rearrangement), FLOPs 2 N^3.
  * Usage: jconv_bench [--suite FILE] [--algo NAME] [--threads N] [--filter TEXT] [--min-time S]
- *                    [--no-onednn] [--winograd] */
+ *                    [--no-onednn] [--winograd] [--sgemm N] */
 #include "fma_peak.h"
 #include "jconv.h"
 #include "layer_suite.h"
@@ -128,6 +131,7 @@ static void bench_layer(const layer *l, const options *o) {
 
 int main(int argc, char **argv) {
     const char *suite = JCONV_DEFAULT_SUITE, *filter = NULL;
+    long long sgemm = 0;
     options o = {JCONV_ALGO_AUTO, 0.5, 0, 1, 0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -145,6 +149,7 @@ int main(int argc, char **argv) {
             return 2;
         }
         if (strcmp(arg, "--suite") == 0) suite = value;
+        else if (strcmp(arg, "--sgemm") == 0) sgemm = atoll(value);
         else if (strcmp(arg, "--filter") == 0) filter = value;
         else if (strcmp(arg, "--min-time") == 0) o.min_time = atof(value);
         else if (strcmp(arg, "--algo") == 0) {
@@ -183,6 +188,17 @@ int main(int argc, char **argv) {
     if (o.onednn) printf("  %9s %8s %7s  %-18s", "oneDNN ms", "GFLOP/s", "ratio", "oneDNN impl");
 #endif
     printf("\n");
+    if (sgemm > 0) {
+        layer g;
+        memset(&g, 0, sizeof g);
+        snprintf(g.name, sizeof g.name, "sgemm_%lld", sgemm);
+        strcpy(g.op, "conv");
+        g.rank = 1;
+        g.batch = g.groups = 1;
+        g.in_channels = g.out_channels = g.in_size[0] = sgemm; /* K = M = N */
+        g.kernel[0] = g.stride[0] = g.dilation[0] = 1;
+        bench_layer(&g, &o);
+    }
     for (int i = 0; i < count; i++) {
         if (filter != NULL && strstr(layers[i].name, filter) == NULL) continue;
         if (strcmp(layers[i].op, "conv") == 0 || strcmp(layers[i].op, "convT") == 0) bench_layer(&layers[i], &o);
