@@ -111,8 +111,9 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     }
 }
 
-/* One image and group, output columns [p0, p0 + pn): outputs start as bias + residual, every k
- * block adds into them, and the activation is applied at the end. */
+/* One image and group, output columns [p0, p0 + pn). Each micro-tile of the output starts as
+ * bias + residual right before the first k block adds into it, and takes the activation right
+ * after the last, while it is in L1: no separate passes over the output. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
                           int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b,
                           float *row) {
@@ -122,11 +123,6 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const float *src_group =
         src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
     float *c = dst + (n * g->out_channels + group * M) * P + p0; /* row m of the group: c + m * P */
-    for (int64_t m = 0; m < M; m++) {
-        float *out = c + m * P;
-        conv_row_init(out, pn, plan->bias != NULL ? plan->bias[group * M + m] : 0.0f,
-                      residual != NULL ? residual + (out - dst) : NULL);
-    }
     for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
         const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
         pack_b(g, src_group, pc, kc, p0, pn, b, row);
@@ -135,11 +131,19 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
             for (int64_t jp = 0; jp < n_panels; jp++) {
                 const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
-                gemm_tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, c + i * GEMM_MR * P + jp * GEMM_NR, P, rows, cols);
+                float *tile = c + i * GEMM_MR * P + jp * GEMM_NR;
+                if (pc == 0)
+                    for (int64_t r = 0; r < rows; r++) {
+                        const int64_t m = i * GEMM_MR + r;
+                        conv_row_init(tile + r * P, cols, plan->bias != NULL ? plan->bias[group * M + m] : 0.0f,
+                                      residual != NULL ? residual + (tile + r * P - dst) : NULL);
+                    }
+                gemm_tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, tile, P, rows, cols);
+                if (pc + kc == K)
+                    for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
             }
         }
     }
-    for (int64_t m = 0; m < M; m++) conv_row_activate(&plan->post_ops, c + m * P, pn);
 }
 
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
