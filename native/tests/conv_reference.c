@@ -86,3 +86,19 @@ void conv_transpose_reference(const jconv_conv_transpose_desc *desc, const int64
                                     }
                     }
 }
+
+static int64_t product(const int64_t *values, int64_t count) {
+    int64_t p = 1;
+    for (int64_t i = 0; i < count; i++) p *= values[i];
+    return p;
+}
+
+int64_t conv_src_count(const jconv_conv_desc *d) { return d->batch * d->in_channels * product(d->in_size, d->spatial_rank); }
+
+int64_t conv_weight_count(const jconv_conv_desc *d) {
+    return d->out_channels * (d->in_channels / d->groups) * product(d->kernel, d->spatial_rank);
+}
+
+int64_t conv_dst_count(const jconv_conv_desc *d, const int64_t *out_size) {
+    return d->batch * d->out_channels * product(out_size, d->spatial_rank);
+}

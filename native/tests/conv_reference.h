@@ -15,4 +15,9 @@ void conv_reference(const jconv_conv_desc *desc, const int64_t *out_size, const 
 void conv_transpose_reference(const jconv_conv_transpose_desc *desc, const int64_t *out_size, const float *src,
                               const float *weights, const float *bias, double *dst);
 
+/* Element counts of a descriptor's tensors (out_size: the output's spatial sizes). */
+int64_t conv_src_count(const jconv_conv_desc *desc);
+int64_t conv_weight_count(const jconv_conv_desc *desc);
+int64_t conv_dst_count(const jconv_conv_desc *desc, const int64_t *out_size);
+
 #endif

@@ -3,6 +3,7 @@
  * Usage: test_conv [--threads N] [--cases N] [--seed S]. JCONV_ISA selects the ISA path. */
 #include "check.h"
 #include "conv_reference.h"
+#include "test_main.h"
 #include "test_random.h"
 #include "jconv.h"
 
@@ -15,22 +16,6 @@
 
 
 /* ------------------------------------------------------------ helpers ---------------------------- */
-
-static int64_t product(const int64_t *values, int count) {
-    int64_t p = 1;
-    for (int i = 0; i < count; i++) p *= values[i];
-    return p;
-}
-
-static int64_t src_count(const jconv_conv_desc *d) { return d->batch * d->in_channels * product(d->in_size, (int)d->spatial_rank); }
-
-static int64_t weight_count(const jconv_conv_desc *d) {
-    return d->out_channels * (d->in_channels / d->groups) * product(d->kernel, (int)d->spatial_rank);
-}
-
-static int64_t dst_count(const jconv_conv_desc *d, const int64_t *out) {
-    return d->batch * d->out_channels * product(out, (int)d->spatial_rank);
-}
 
 static void describe(const jconv_conv_desc *d, char *text, size_t size) {
     int len = snprintf(text, size, "rank=%lld N=%lld IC=%lld OC=%lld groups=%lld", (long long)d->spatial_rank,
@@ -159,7 +144,7 @@ static void test_random_shapes(int cases) {
         random_desc(&d);
         int64_t out[3];
         jconv_conv_output_size(&d, out);
-        const int64_t ns = src_count(&d), nw = weight_count(&d), nd = dst_count(&d, out);
+        const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
         float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
         float *residual = random_floats(nd);
         const int with_bias = (int)uniform_int(0, 1), with_residual = uniform_int(0, 3) == 0;
@@ -172,7 +157,7 @@ static void test_random_shapes(int cases) {
         for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
         conv_reference(&d, out, x, w, with_bias ? b : NULL, ref);
         conv_reference(&d, out, ax, aw, NULL, magnitude);
-        const int64_t taps = weight_count(&d) / d.out_channels;
+        const int64_t taps = conv_weight_count(&d) / d.out_channels;
 
         float *y = malloc((size_t)nd * sizeof(float));
         char text[512];
@@ -382,19 +367,8 @@ static void test_bad_calls(void) {
 /* ------------------------------------------------------------ main ------------------------------ */
 
 int main(int argc, char **argv) {
-    int threads = 0, cases = 300;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--cases") == 0) cases = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--seed") == 0) rng_state = strtoull(argv[i + 1], NULL, 0) | 1;
-    }
-    if (threads > 0 && jconv_set_num_threads(threads) != JCONV_OK) {
-        fprintf(stderr, "cannot set %d threads: %s\n", threads, jconv_last_error());
-        return 1;
-    }
-    printf("jconv %s, isa %s (cpu %s), %d threads, openmp %d\n", jconv_version(), jconv_isa(), jconv_cpu_isa(),
-           jconv_get_num_threads(), jconv_has_openmp());
-
+    int cases = 300;
+    if (test_setup(argc, argv, &cases) != 0) return 1;
     test_row_of_five();
     test_eight_filters();
     test_padding_dilation_bias_relu();
@@ -403,8 +377,5 @@ int main(int argc, char **argv) {
     test_gemm_block_edges();
     test_bad_descriptors();
     test_bad_calls();
-    CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());
-
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_finish();
 }

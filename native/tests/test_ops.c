@@ -3,8 +3,9 @@
  * random shapes, and bad input. Usage: test_ops [--threads N]. */
 #include "check.h"
 #include "conv_reference.h"
-#include "test_random.h"
 #include "jconv.h"
+#include "test_main.h"
+#include "test_random.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -231,17 +232,11 @@ static void test_layout_by_hand(void) {
 }
 
 int main(int argc, char **argv) {
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (strcmp(argv[i], "--threads") == 0 && jconv_set_num_threads(atoi(argv[i + 1])) != JCONV_OK) {
-            fprintf(stderr, "%s\n", jconv_last_error());
-            return 1;
-        }
+    if (test_setup(argc, argv, NULL) != 0) return 1;
     test_conv_transpose_by_hand();
     test_conv_transpose_is_the_adjoint(150);
     test_conv_transpose_bad_input();
     test_pooling_by_hand();
     test_layout_by_hand();
-    CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_finish();
 }

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "conv_reference.h"
 #include "jconv.h"
+#include "test_main.h"
 #include "test_random.h"
 
 #include "../src/conv/winograd_matrices.h"
@@ -17,17 +18,6 @@
 
 static const jconv_algorithm variants[3] = {JCONV_ALGO_WINOGRAD_F2X3, JCONV_ALGO_WINOGRAD_F4X3,
                                             JCONV_ALGO_WINOGRAD_F6X3};
-
-static int64_t product(const int64_t *values, int count) {
-    int64_t p = 1;
-    for (int i = 0; i < count; i++) p *= values[i];
-    return p;
-}
-
-static int64_t src_count(const jconv_conv_desc *d) { return d->batch * d->in_channels * product(d->in_size, (int)d->spatial_rank); }
-static int64_t weight_count(const jconv_conv_desc *d) {
-    return d->out_channels * (d->in_channels / d->groups) * product(d->kernel, (int)d->spatial_rank);
-}
 
 /* N(0, 1) by Box-Muller. */
 static float *normal_floats(int64_t count) {
@@ -121,7 +111,7 @@ static void winograd_desc(jconv_conv_desc *d) {
 static void check_shape(const jconv_conv_desc *d, int c) {
     int64_t out[3];
     CHECK(jconv_conv_output_size(d, out) == JCONV_OK, "case %d: %s", c, jconv_last_error());
-    const int64_t ns = src_count(d), nw = weight_count(d), nd = d->batch * d->out_channels * product(out, (int)d->spatial_rank);
+    const int64_t ns = conv_src_count(d), nw = conv_weight_count(d), nd = conv_dst_count(d, out);
     float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d->out_channels), *res = random_floats(nd);
     float *ax = malloc((size_t)ns * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
     double *ref = malloc((size_t)nd * sizeof(double)), *mag = malloc((size_t)nd * sizeof(double));
@@ -200,7 +190,7 @@ static void test_accuracy(void) {
         }
         int64_t out[3];
         jconv_conv_output_size(&d, out);
-        const int64_t ns = src_count(&d), nw = weight_count(&d), nd = d.out_channels * product(out, rank);
+        const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
         float *x = normal_floats(ns), *w = normal_floats(nw), *y = malloc((size_t)nd * sizeof(float));
         double *ref = malloc((size_t)nd * sizeof(double)), max_ref = 0.0;
         conv_reference(&d, out, x, w, NULL, ref);
@@ -233,7 +223,7 @@ static void test_non_finite(void) {
     d.in_size[0] = 9, d.in_size[1] = 11;
     d.kernel[0] = d.kernel[1] = 3;
     d.pad_begin[0] = d.pad_end[0] = d.pad_begin[1] = d.pad_end[1] = 1;
-    const int64_t ns = src_count(&d), nw = weight_count(&d), nd = 4 * 9 * 11;
+    const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = 4 * 9 * 11;
     float *x = random_floats(ns), *w = random_floats(nw), *want = malloc((size_t)nd * sizeof(float));
     float *y = malloc((size_t)nd * sizeof(float));
     static const float specials[4] = {INFINITY, -INFINITY, NAN, 3e37f};
@@ -299,25 +289,13 @@ static void test_declined(void) {
 }
 
 int main(int argc, char **argv) {
-    int threads = 0, cases = 200;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--cases") == 0) cases = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--seed") == 0) rng_state = strtoull(argv[i + 1], NULL, 0) | 1;
-    }
-    if (threads > 0 && jconv_set_num_threads(threads) != JCONV_OK) {
-        fprintf(stderr, "cannot set %d threads: %s\n", threads, jconv_last_error());
-        return 1;
-    }
-    printf("jconv %s, isa %s (cpu %s), %d threads\n", jconv_version(), jconv_isa(), jconv_cpu_isa(),
-           jconv_get_num_threads());
+    int cases = 200;
+    if (test_setup(argc, argv, &cases) != 0) return 1;
     test_matrices();
     test_hand_computed();
     test_random_shapes(cases);
     test_accuracy();
     test_non_finite();
     test_declined();
-    CHECK(jconv_allocated_bytes() == 0, "%lld bytes still allocated", (long long)jconv_allocated_bytes());
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_finish();
 }
