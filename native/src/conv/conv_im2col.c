@@ -72,6 +72,9 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
             if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
             if (SW == 1) {
                 if (end > first) memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));
+            } else if (SW == 2) { /* a constant stride the compiler vectorises (even lanes of pairs) */
+                const float *from = in_row + (ow + first) * 2 + off_w;
+                for (int64_t t = 0; t < end - first; t++) to[first + t] = from[2 * t];
             } else {
                 for (int64_t t = first; t < end; t++) to[t] = in_row[(ow + t) * SW + off_w];
             }
