@@ -55,9 +55,10 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
     const int64_t ic = k / kvol, tap = k % kvol, kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
     const float *channel = src_group + ic * ID * IH * IW;
     const int64_t off_w = kw * g->dilation[2] - g->pad_begin[2], SW = g->stride[2];
-    for (int64_t j = 0; j < pn;) {
+    /* the first column's output position; later runs step it without dividing */
+    int64_t ow = p0 % OW, oh = (p0 / OW) % OH, od = p0 / (OW * OH);
+    for (int64_t j = 0; j < pn; ow = 0, oh = oh + 1 == OH ? 0 : oh + 1, od += oh == 0) {
         /* one run of outputs along W at a fixed (od, oh) */
-        const int64_t p = p0 + j, ow = p % OW, oh = (p / OW) % OH, od = p / (OW * OH);
         const int64_t run = OW - ow < pn - j ? OW - ow : pn - j;
         const int64_t id = od * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
         const int64_t ih = oh * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
