@@ -115,12 +115,13 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     }
 }
 
-/* One image and group, output columns [p0, p0 + pn). Each micro-tile of the output starts as
- * bias + residual right before the first k block adds into it, and takes the activation right
- * after the last, while it is in L1: no separate passes over the output. */
+/* One image and group, output columns [p0, p0 + pn), output-channel panels [first, last). Each
+ * micro-tile of the output starts as bias + residual right before the first k block adds into it,
+ * and takes the activation right after the last, while it is in L1: no separate passes over the
+ * output. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
-                          int64_t p0, int64_t pn, const float *src, const float *residual, float *dst, float *b,
-                          float *row) {
+                          int64_t p0, int64_t pn, int64_t first, int64_t last, const float *src,
+                          const float *residual, float *dst, float *b, float *row) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
@@ -130,7 +131,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
         const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
         pack_b(g, src_group, pc, kc, p0, pn, b, row);
-        for (int64_t i = 0; i < panels; i++) {
+        for (int64_t i = first; i < last; i++) {
             const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
             for (int64_t jp = 0; jp < n_panels; jp++) {
@@ -155,15 +156,21 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const conv_geometry *g = &plan->geometry;
     const int64_t P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
-    /* Column chunks of at most NC (a multiple of NR), as many in all as a multiple of the threads
-     * so that each thread gets the same share. */
-    const int64_t images = g->batch * g->groups;
-    int64_t chunks = (P + GEMM_NC_MAX - 1) / GEMM_NC_MAX;
-    while ((images * chunks) % threads != 0 && chunks < P) chunks++;
+    /* Work items: (image and group) x column chunks of at most NC (a multiple of NR) x parts of the
+     * output channels, as many as a multiple of the threads so that every thread gets an even
+     * share. The columns are split while chunks keep 8 panels or more; a small map at batch 1 (7x7,
+     * 14x14) splits the channels instead, each part packing the same B (small there). */
+    const int64_t images = g->batch * g->groups, panels = m_panels(g);
+    int64_t chunks = (P + GEMM_NC_MAX - 1) / GEMM_NC_MAX, parts = 1;
+    while ((images * chunks * parts) % threads != 0) {
+        if ((P + chunks) / (chunks + 1) >= 8 * GEMM_NR) chunks++;
+        else if (panels / (parts + 1) >= 2) parts++;
+        else break;
+    }
     int64_t nc = (P + chunks - 1) / chunks;
     nc = (nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     chunks = (P + nc - 1) / nc;
-    const int64_t items = images * chunks;
+    const int64_t items = images * chunks * parts;
     const gemm_ukernel_fn ukernel = gemm_ukernel();
     /* per thread: the packed block, then one gathered row */
     const size_t per_thread = (size_t)(GEMM_KC * nc + nc + 15) / 16 * 16;
@@ -180,9 +187,11 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
         float *b = buffers + per_thread * (size_t)thread;
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < items; item++) {
-            const int64_t chunk = item % chunks, group = (item / chunks) % g->groups, n = item / (chunks * g->groups);
+            const int64_t part = item % parts, chunk = item / parts % chunks;
+            const int64_t group = item / (parts * chunks) % g->groups, n = item / (parts * chunks * g->groups);
             const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
-            compute_chunk(plan, ukernel, n, group, p0, pn, src, residual, dst, b, b + GEMM_KC * nc);
+            compute_chunk(plan, ukernel, n, group, p0, pn, panels * part / parts, panels * (part + 1) / parts, src,
+                          residual, dst, b, b + GEMM_KC * nc);
         }
     }
     jconv_scratch_release(plan->scratch, buffers, shared);
