@@ -94,29 +94,44 @@ static void pack_input(const float *src_group, int64_t plane, int64_t pc, int64_
 }
 
 /* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on.
- * Each column's base output position (i * stride - pad_begin) is computed once per tile, each row's
- * tap offset (k * dilation) once per row. */
+ * The tile's columns fall into a few runs along one input row each; per row of the tile and run,
+ * the output row and the valid columns are worked out once, and the adds run along the output row
+ * (contiguous for stride 1, which the compiler vectorises; strided otherwise). */
 static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0, int64_t rows, int64_t first_oc,
                          int64_t p0, int64_t cols, float *out_image) {
     const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
     const int64_t IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
-    int64_t base_d[GEMM_NR], base_h[GEMM_NR], base_w[GEMM_NR];
-    for (int64_t c = 0; c < cols; c++) {
-        const int64_t p = p0 + c, iw = p % IW, ih = (p / IW) % IH, id = p / (IW * IH);
-        base_d[c] = id * g->stride[0] - g->pad_begin[0];
-        base_h[c] = ih * g->stride[1] - g->pad_begin[1];
-        base_w[c] = iw * g->stride[2] - g->pad_begin[2];
+    const int64_t SW = g->stride[2];
+    int64_t start[GEMM_NR + 1], base_d[GEMM_NR], base_h[GEMM_NR], base_w[GEMM_NR];
+    int runs = 0;
+    int64_t iw = p0 % IW, ih = (p0 / IW) % IH, id = p0 / (IW * IH);
+    for (int64_t c = 0; c < cols; runs++) {
+        start[runs] = c;
+        base_d[runs] = id * g->stride[0] - g->pad_begin[0];
+        base_h[runs] = ih * g->stride[1] - g->pad_begin[1];
+        base_w[runs] = iw * SW - g->pad_begin[2];
+        c += IW - iw < cols - c ? IW - iw : cols - c;
+        iw = 0, ih = ih + 1 == IH ? 0 : ih + 1, id += ih == 0;
     }
+    start[runs] = cols;
     for (int64_t r = 0; r < rows; r++) {
         const int64_t row = row0 + r, oc = first_oc + row / kvol, tap = row % kvol;
         const int64_t off_d = tap / (KH * KW) * g->dilation[0], off_h = (tap / KW) % KH * g->dilation[1];
         const int64_t off_w = tap % KW * g->dilation[2];
         float *plane = out_image + oc * OD * OH * OW;
         const float *t = tile + r * GEMM_NR;
-        for (int64_t c = 0; c < cols; c++) {
-            const int64_t od = base_d[c] + off_d, oh = base_h[c] + off_h, ow = base_w[c] + off_w;
-            if ((uint64_t)od < (uint64_t)OD && (uint64_t)oh < (uint64_t)OH && (uint64_t)ow < (uint64_t)OW)
-                plane[(od * OH + oh) * OW + ow] += t[c];
+        for (int q = 0; q < runs; q++) {
+            const int64_t od = base_d[q] + off_d, oh = base_h[q] + off_h, ow = base_w[q] + off_w;
+            if ((uint64_t)od >= (uint64_t)OD || (uint64_t)oh >= (uint64_t)OH) continue;
+            int64_t first, end; /* run columns c0 + j, j in [first, end), land inside the output row */
+            conv_valid_range(ow, SW, OW, start[q + 1] - start[q], &first, &end);
+            float *out_row = plane + (od * OH + oh) * OW; /* column ow + j * SW */
+            const float *from = t + start[q];
+            if (SW == 1) {
+                for (int64_t j = first; j < end; j++) out_row[ow + j] += from[j];
+            } else {
+                for (int64_t j = first; j < end; j++) out_row[ow + j * SW] += from[j];
+            }
         }
     }
 }
