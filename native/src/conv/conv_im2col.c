@@ -91,7 +91,6 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
 static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
                    float *b, float *row) {
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], plane = g->in[0] * g->in[1] * g->in[2];
-    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
     /* A 1x1 kernel, stride 1 and no padding at either end: the output plane is the input plane.
      * (pad_end matters: the fuzzer found a 1x1 with end padding reading past the input.) */
     int pointwise = kvol == 1;
@@ -105,13 +104,7 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
             gather_row(g, src_group, pc + kk, p0, pn, row);
             from = row;
         }
-        float *to = b + kk * GEMM_NR;
-        for (int64_t jp = 0; jp < full; jp++) memcpy(to + jp * kc * GEMM_NR, from + jp * GEMM_NR, GEMM_NR * sizeof(float));
-        if (tail > 0) {
-            float *last = to + full * kc * GEMM_NR;
-            memcpy(last, from + full * GEMM_NR, (size_t)tail * sizeof(float));
-            memset(last + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
-        }
+        gemm_pack_b_row(from, pn, kc, kk, b);
     }
 }
 

@@ -84,13 +84,7 @@ jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
 
 /* Rows [p0, p0+pn) of the group's input planes, k block [pc, pc+kc), into NR-column panels. */
 static void pack_input(const float *src_group, int64_t plane, int64_t pc, int64_t kc, int64_t p0, int64_t pn, float *b) {
-    const int64_t padded = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
-    for (int64_t kk = 0; kk < kc; kk++) {
-        const float *row = src_group + (pc + kk) * plane + p0;
-        float *to = b + kk * GEMM_NR;
-        for (int64_t j = 0; j < padded; j++)
-            to[(j / GEMM_NR) * kc * GEMM_NR + j % GEMM_NR] = j < pn ? row[j] : 0.0f;
-    }
+    for (int64_t kk = 0; kk < kc; kk++) gemm_pack_b_row(src_group + (pc + kk) * plane + p0, pn, kc, kk, b);
 }
 
 /* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on.

@@ -33,4 +33,9 @@ const char *gemm_ukernel_name(void);
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols);
 
+/* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
+ * kc rows starting at b: panel jp holds b[jp * kc * NR + k * NR + j]; the last panel's missing
+ * columns are zeros. */
+void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b);
+
 #endif

@@ -2,6 +2,8 @@
  * AVX-512 CPUs use the AVX2 kernel until an AVX-512 one exists; NEON ones the generic kernel. */
 #include "gemm.h"
 
+#include <string.h>
+
 gemm_ukernel_fn gemm_ukernel(void) {
 #if defined(__x86_64__) || defined(__i386__)
     if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512)
@@ -24,4 +26,15 @@ void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const
     ukernel(kc, a, b, tile, GEMM_NR);
     for (int64_t r = 0; r < rows; r++)
         for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+}
+
+void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
+    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
+    float *to = b + k * GEMM_NR;
+    for (int64_t jp = 0; jp < full; jp++) memcpy(to + jp * kc * GEMM_NR, row + jp * GEMM_NR, GEMM_NR * sizeof(float));
+    if (tail > 0) {
+        float *last = to + full * kc * GEMM_NR;
+        memcpy(last, row + full * GEMM_NR, (size_t)tail * sizeof(float));
+        memset(last + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
+    }
 }
