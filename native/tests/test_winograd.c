@@ -240,6 +240,17 @@ static void test_non_finite(void) {
         }
         target[at] = saved;
     }
+    /* huge weights on an all-zero input: U would overflow to inf and 0 * inf give NaN; the GEMM
+     * path gives the exact zeros */
+    float *zeros = calloc((size_t)ns, sizeof(float));
+    w[7] = 3e38f;
+    for (int v = 0; v < 3; v++) {
+        CHECK(jconv_conv(&d, zeros, w, NULL, variants[v], NULL, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+        int all_zero = 1;
+        for (int64_t i = 0; i < nd; i++) all_zero = all_zero && y[i] == 0.0f;
+        CHECK(all_zero, "%s: huge weights on zeros are not all zeros", jconv_algorithm_name(variants[v]));
+    }
+    free(zeros);
     free(x), free(w), free(want), free(y);
 }
 

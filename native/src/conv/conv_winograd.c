@@ -30,7 +30,7 @@ struct winograd_plan {
     winograd_layout layout;
     float *weights;        /* U: [group][position][M panel][ICg][MR] */
     int64_t tile_bytes;    /* V and M bytes per tile */
-    int weights_finite;
+    int weights_finite;    /* finite, and small enough that U cannot overflow */
     double input_limit;    /* a larger |x| could overflow the transforms: use im2col */
     double error_bound;
 };
@@ -222,7 +222,9 @@ jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
                     panel[p * panels * ICg * GEMM_MR + ic * GEMM_MR + oc % GEMM_MR] = (float)u[p];
             }
 
-    /* The transforms grow a value by at most the product of the matrices' row norms per dim. */
+    /* The transforms grow a value by at most the product of the matrices' row norms per dim: weights
+     * whose U could overflow, like non-finite ones, leave every call to im2col. */
+    if (max_weight * pow(row_norm(gm, m + 2, 3), rank) > FLT_MAX / 16.0) wp->weights_finite = 0;
     const double growth = pow(row_norm(bt, m + 2, m + 2) * row_norm(gm, m + 2, 3) * row_norm(at, m, m + 2), rank);
     wp->input_limit = FLT_MAX / 16.0 / (growth * (double)ICg * (max_weight > 1.0 ? max_weight : 1.0));
     wp->error_bound = error_bound(m, rank, ICg);
