@@ -96,15 +96,13 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     int pointwise = kvol == 1;
     for (int dim = 0; dim < 3; dim++)
         pointwise = pointwise && g->stride[dim] == 1 && g->pad_begin[dim] == 0 && g->pad_end[dim] == 0;
+    if (pointwise) {
+        gemm_pack_b(src_group + pc * plane + p0, plane, kc, pn, b);
+        return;
+    }
     for (int64_t kk = 0; kk < kc; kk++) {
-        const float *from;
-        if (pointwise) {
-            from = src_group + (pc + kk) * plane + p0;
-        } else {
-            gather_row(g, src_group, pc + kk, p0, pn, row);
-            from = row;
-        }
-        gemm_pack_b_row(from, pn, kc, kk, b);
+        gather_row(g, src_group, pc + kk, p0, pn, row);
+        gemm_pack_b_row(row, pn, kc, kk, b);
     }
 }
 

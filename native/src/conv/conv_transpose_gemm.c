@@ -82,11 +82,6 @@ jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
     return JCONV_OK;
 }
 
-/* Rows [p0, p0+pn) of the group's input planes, k block [pc, pc+kc), into NR-column panels. */
-static void pack_input(const float *src_group, int64_t plane, int64_t pc, int64_t kc, int64_t p0, int64_t pn, float *b) {
-    for (int64_t kk = 0; kk < kc; kk++) gemm_pack_b_row(src_group + (pc + kk) * plane + p0, pn, kc, kk, b);
-}
-
 /* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on.
  * The tile's columns fall into a few runs along one input row each; per row of the tile and run,
  * the output row and the valid columns are worked out once, and the adds run along the output row
@@ -152,7 +147,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
         for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
             const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
-            pack_input(src_group, P_in, pc, kc, p0, pn, b);
+            gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;

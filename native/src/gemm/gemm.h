@@ -38,4 +38,9 @@ void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const
  * columns are zeros. */
 void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b);
 
+/* Packs a whole block: kc rows of pn columns at src (row stride ld) into NR-column panels, one
+ * panel at a time so that the writes are sequential (row by row, every row's store lands 16 KiB
+ * from the last, and the panels alias in L1). */
+void gemm_pack_b(const float *src, int64_t ld, int64_t kc, int64_t pn, float *b);
+
 #endif

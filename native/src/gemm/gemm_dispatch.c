@@ -38,3 +38,20 @@ void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float 
         memset(last + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
     }
 }
+
+void gemm_pack_b(const float *src, int64_t ld, int64_t kc, int64_t pn, float *b) {
+    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
+    for (int64_t jp = 0; jp < full; jp++) {
+        float *to = b + jp * kc * GEMM_NR;
+        const float *from = src + jp * GEMM_NR;
+        for (int64_t k = 0; k < kc; k++) memcpy(to + k * GEMM_NR, from + k * ld, GEMM_NR * sizeof(float));
+    }
+    if (tail > 0) {
+        float *to = b + full * kc * GEMM_NR;
+        const float *from = src + full * GEMM_NR;
+        for (int64_t k = 0; k < kc; k++) {
+            memcpy(to + k * GEMM_NR, from + k * ld, (size_t)tail * sizeof(float));
+            memset(to + k * GEMM_NR + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
+        }
+    }
+}
