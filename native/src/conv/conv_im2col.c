@@ -134,6 +134,8 @@ static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
                         conv_row_init(tile + r * P, cols, plan->bias != NULL ? plan->bias[group * M + m] : 0.0f,
                                       residual != NULL ? residual + (tile + r * P - dst) : NULL);
                     }
+                if (jp + 1 < n_panels) /* the next tile's output rows, missed in cache on first touch */
+                    for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + GEMM_NR, 1);
                 gemm_tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, tile, P, rows, cols);
                 if (pc + kc == K)
                     for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
