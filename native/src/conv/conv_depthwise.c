@@ -27,7 +27,7 @@ static dwconv_plane_fn plane_kernel(void) {
 }
 
 /* Elements of the zero-padded input plane, or -1 when it would exceed MAX_PADDED_PLANE. */
-#define MAX_PADDED_PLANE (1LL << 26) /* 256 MiB of scratch per thread at most */
+#define MAX_PADDED_PLANE (1LL << 24) /* scratch per thread: twice that and a bit, 128 MiB at most */
 static int64_t padded_plane_size(const conv_geometry *g) {
     int64_t size = 1;
     for (int dim = 0; dim < 3; dim++) {
@@ -48,6 +48,7 @@ jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const fl
     const conv_geometry *g = &plan->geometry;
     const int64_t in_plane = g->in[0] * g->in[1] * g->in[2], out_plane = g->out[0] * g->out[1] * g->out[2];
     const int64_t padded_plane = padded_plane_size(g); /* > 0: the plan checked conv_depthwise_supports */
+    const int64_t padded_rows = padded_plane / (g->in[2] + g->pad_begin[2] + g->pad_end[2]);
     const int64_t planes = g->batch * g->out_channels, taps = g->kernel[0] * g->kernel[1] * g->kernel[2];
     const dwconv_plane_fn kernel = plane_kernel();
     const int threads = jconv_threads();
@@ -55,7 +56,8 @@ jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const fl
     (void)threads;
 #pragma omp parallel num_threads(threads) if (threads > 1 && planes > 1) reduction(| : failed)
     {
-        float *padded = jconv_alloc((size_t)padded_plane * sizeof(float));
+        /* the padded plane, then the stride-1 sums or the even/odd columns (see dwconv_impl.h) */
+        float *padded = jconv_alloc((size_t)(2 * padded_plane + padded_rows) * sizeof(float));
         if (padded == NULL) failed = 1;
 #pragma omp for schedule(static)
         for (int64_t p = 0; p < planes; p++) {
