@@ -204,6 +204,58 @@ static void test_random_shapes(int cases) {
     }
 }
 
+/* The depthwise kernel's paths: 3x3 with stride 2, or stride 1 on rows of 32 or more (read straight
+ * from the input rows), the padded-plane paths (short rows, other kernels, dilation, stride 3,
+ * 1-D and 3-D), asymmetric padding, planes narrower than the kernel, channel multipliers,
+ * post-ops; against the reference. */
+static void test_depthwise_paths(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        const int rank = c % 5 == 4 ? (int)uniform_int(1, 3) : 2;
+        jconv_conv_desc_init(&d, rank);
+        d.batch = uniform_int(1, 2);
+        d.groups = uniform_int(1, 5);
+        d.in_channels = d.groups;
+        d.out_channels = d.groups * uniform_int(1, 2);
+        for (int i = 0; i < rank; i++) {
+            d.kernel[i] = c % 3 == 2 ? uniform_int(1, 4) : 3;
+            d.stride[i] = uniform_int(1, c % 7 == 6 ? 3 : 2);
+            d.dilation[i] = c % 11 == 10 ? 2 : 1;
+            d.pad_begin[i] = uniform_int(0, 2);
+            d.pad_end[i] = uniform_int(0, 2);
+            d.in_size[i] = uniform_int(1, rank == 3 ? 6 : 21);
+        }
+        if (c % 2) d.in_size[rank - 1] = uniform_int(30, 45); /* rows of 32 or more: the row-wise 3x3 path */
+        int64_t out[3];
+        if (jconv_conv_output_size(&d, out) != JCONV_OK) continue; /* a kernel larger than the padded input */
+        const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
+        float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
+        float *res = random_floats(nd), *y = malloc((size_t)nd * sizeof(float));
+        double *ref = malloc((size_t)nd * sizeof(double));
+        conv_reference(&d, out, x, w, b, ref);
+        const int with_residual = (c / 3) % 2;
+        jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+        jconv_conv_plan *plan = NULL;
+        CHECK(jconv_conv_plan_create(&d, w, b, JCONV_ALGO_DEPTHWISE, c % 4 == 0 ? &relu : NULL, &plan) == JCONV_OK,
+              "%s", jconv_last_error());
+        for (int64_t i = 0; i < nd; i++) y[i] = NAN;
+        CHECK(jconv_conv_plan_execute(plan, x, with_residual ? res : NULL, y) == JCONV_OK, "%s", jconv_last_error());
+        int64_t bad = -1;
+        const int64_t taps = nw / d.out_channels;
+        for (int64_t i = 0; i < nd && bad < 0; i++) {
+            double want = ref[i] + (with_residual ? res[i] : 0.0);
+            if (c % 4 == 0 && want < 0) want = 0;
+            if (!(fabs(y[i] - want) <= (double)(taps + 4) * FLT_EPSILON * (taps + 2))) bad = i;
+        }
+        CHECK(bad < 0, "depthwise case %d rank %d k %lld s %lld d %lld pad %lld/%lld in %lld: output %lld differs", c,
+              rank, (long long)d.kernel[rank - 1], (long long)d.stride[rank - 1], (long long)d.dilation[rank - 1],
+              (long long)d.pad_begin[rank - 1], (long long)d.pad_end[rank - 1], (long long)d.in_size[rank - 1],
+              (long long)bad);
+        jconv_conv_plan_destroy(plan);
+        free(x), free(w), free(b), free(res), free(y), free(ref);
+    }
+}
+
 /* Convolutions whose GEMM sizes sit below, at and above every block edge: M (out channels per
  * group) around MR, K (in channels x taps) around KC and its multiples, N (output pixels) around NR
  * and the NC chunking. Every algorithm against the reference. */
@@ -375,6 +427,7 @@ int main(int argc, char **argv) {
     test_asymmetric_padding();
     test_random_shapes(cases);
     test_gemm_block_edges();
+    test_depthwise_paths(cases);
     test_bad_descriptors();
     test_bad_calls();
     return test_finish();
