@@ -18,8 +18,9 @@
 
 /* How a geometry is cut into tiles. Dims with a 1-tap kernel have 1-wide tiles and no transform. */
 typedef struct winograd_layout {
-    int m;                    /* output tile size in every transformed dim: 2, 4 or 6 */
+    int m;                    /* the variant's output tile: 2, 4 or 6 (H and W; D takes 2) */
     int transformed[3];       /* 1 where the kernel is 3 */
+    int m_dim[3];             /* the output tile per transformed dim (0 elsewhere): D 2, H and W m */
     int64_t tile_out[3];      /* m or 1 */
     int64_t tile_in[3];       /* m + 2 or 1 */
     int64_t tiles[3];         /* ceil(out / tile_out) per dim */

@@ -104,15 +104,27 @@ static inline __attribute__((always_inline)) void apply_1d(const double *mat, in
     }
 }
 
-/* Applies mat (rows x cols, cols = the tile's input extent) along every transformed dim (W, then
- * H, then D; W is skipped when skip_w says the caller did it in registers) of the [TD][TH][TW] tile
- * of 16-float vectors d, in place: after a dim is done only its first `rows` entries are
- * meaningful. The first pass may read its input from `from` instead (position p at
- * from + p * from_stride), the last may write to `to` (p at to + p * to_stride), so that the
- * GEMM's V and M are read and written without a copy. */
-static inline __attribute__((always_inline)) void transform_tile(const winograd_layout *w, const double *mat, int rows,
-                                                                 int cols, int skip_w, float *d, const float *from,
-                                                                 int64_t from_stride, float *to, int64_t to_stride) {
+/* One line of B^T (output == 0) or A^T (output == 1) for tile m, the matrix a compile-time constant. */
+static inline __attribute__((always_inline)) void apply_line(int output, int m, const float *in, int64_t in_stride,
+                                                             float *out, int64_t out_stride) {
+    switch (output * 8 + m) {
+    case 2: apply_1d(&winograd_f2_bt[0][0], 4, 4, in, in_stride, out, out_stride); break;
+    case 4: apply_1d(&winograd_f4_bt[0][0], 6, 6, in, in_stride, out, out_stride); break;
+    case 6: apply_1d(&winograd_f6_bt[0][0], 8, 8, in, in_stride, out, out_stride); break;
+    case 10: apply_1d(&winograd_f2_at[0][0], 2, 4, in, in_stride, out, out_stride); break;
+    case 12: apply_1d(&winograd_f4_at[0][0], 4, 6, in, in_stride, out, out_stride); break;
+    default: apply_1d(&winograd_f6_at[0][0], 6, 8, in, in_stride, out, out_stride); break;
+    }
+}
+
+/* Applies B^T (output == 0) or A^T (output == 1) along every transformed dim (W, then H, then D;
+ * W is skipped when skip_w says the caller did it in registers), each dim with its own tile, to the
+ * [TD][TH][TW] tile of 16-float vectors d, in place: after a dim is done only its first m or m + 2
+ * entries are meaningful. The first pass may read its input from `from` instead (position p at
+ * from + p * from_stride), the last may write to `to` (p at to + p * to_stride), so that the GEMM's
+ * V and M are read and written without a copy. */
+static void transform_tile(const winograd_layout *w, int output, int skip_w, float *d, const float *from,
+                           int64_t from_stride, float *to, int64_t to_stride) {
     const int64_t L = WINOGRAD_LANES;
     int64_t extent[3] = {w->tile_in[0], w->tile_in[1], w->tile_in[2]}; /* the meaningful extent so far */
     const int64_t stride[3] = {w->tile_in[1] * w->tile_in[2], w->tile_in[2], 1};
@@ -129,6 +141,7 @@ static inline __attribute__((always_inline)) void transform_tile(const winograd_
     int first_pass = 1;
     for (int dim = 2; dim >= 0; dim--) {
         if (!passes[dim]) continue;
+        const int m = w->m_dim[dim];
         const int a = dim == 0 ? 1 : 0, b = dim == 2 ? 1 : 2; /* the other two dims, in order */
         const int read_from = first_pass && from != NULL, write_to = dim == last && to != NULL;
         const float *in_base = read_from ? from : d;
@@ -138,30 +151,22 @@ static inline __attribute__((always_inline)) void transform_tile(const winograd_
         for (int64_t ia = 0; ia < extent[a]; ia++)
             for (int64_t ib = 0; ib < extent[b]; ib++) {
                 const int64_t at = ia * stride[a] + ib * stride[b];
-                apply_1d(mat, rows, cols, in_base + at * in_unit, stride[dim] * in_unit, out_base + at * out_unit,
-                         stride[dim] * out_unit);
+                apply_line(output, m, in_base + at * in_unit, stride[dim] * in_unit, out_base + at * out_unit,
+                           stride[dim] * out_unit);
             }
-        extent[dim] = rows;
+        extent[dim] = output ? m : m + 2;
         first_pass = 0;
     }
 }
 
 /* B^T along the transformed dims of the gathered tile d, into V (position p at v + p * v_stride). */
 static void input_transform(const winograd_layout *w, int skip_w, float *d, float *v, int64_t v_stride) {
-    switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_bt[0][0], 4, 4, skip_w, d, NULL, 0, v, v_stride); break;
-    case 4: transform_tile(w, &winograd_f4_bt[0][0], 6, 6, skip_w, d, NULL, 0, v, v_stride); break;
-    default: transform_tile(w, &winograd_f6_bt[0][0], 8, 8, skip_w, d, NULL, 0, v, v_stride); break;
-    }
+    transform_tile(w, 0, skip_w, d, NULL, 0, v, v_stride);
 }
 
 /* A^T along the transformed dims of the GEMM results (position p at m + p * m_stride), into d. */
 static void output_transform(const winograd_layout *w, int skip_w, const float *m, int64_t m_stride, float *d) {
-    switch (w->m) {
-    case 2: transform_tile(w, &winograd_f2_at[0][0], 2, 4, skip_w, d, m, m_stride, NULL, 0); break;
-    case 4: transform_tile(w, &winograd_f4_at[0][0], 4, 6, skip_w, d, m, m_stride, NULL, 0); break;
-    default: transform_tile(w, &winograd_f6_at[0][0], 6, 8, skip_w, d, m, m_stride, NULL, 0); break;
-    }
+    transform_tile(w, 1, skip_w, d, m, m_stride, NULL, 0);
 }
 
 #if defined(__AVX2__)
@@ -283,7 +288,7 @@ static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, c
                     transpose8(r);
                 }
                 __m256 y[8];
-                bt_w_ymm(w->m, r, y); /* the W pass of B^T, while the row is in registers */
+                bt_w_ymm(w->m_dim[2], r, y); /* the W pass of B^T, while the row is in registers */
                 float *to = scratch + (dd * T[1] + hh) * T[2] * WINOGRAD_LANES + l0;
                 for (int64_t ww = 0; ww < T[2]; ww++) _mm256_store_ps(to + ww * WINOGRAD_LANES, y[ww]);
             }
@@ -305,8 +310,8 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
                 __m256 r[8], y[8] = {zero, zero, zero, zero, zero, zero, zero, zero};
                 const float *from = scratch + (dd * TH + hh) * TW * WINOGRAD_LANES + l0;
                 for (int ww = 0; ww < TW; ww++) r[ww] = _mm256_load_ps(from + ww * WINOGRAD_LANES);
-                at_w_ymm(w->m, r, y);
-                for (int ww = 0; ww < w->m; ww++) {
+                at_w_ymm(w->m_dim[2], r, y);
+                for (int ww = 0; ww < w->m_dim[2]; ww++) {
                     y[ww] = _mm256_add_ps(y[ww], bias8);
                     /* max/min return their second operand when one is NaN: NaN stays NaN */
                     if (residual == NULL && activation == JCONV_ACTIVATION_RELU) y[ww] = _mm256_max_ps(zero, y[ww]);
@@ -314,7 +319,7 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
                         y[ww] = _mm256_min_ps(hi, _mm256_max_ps(lo, y[ww]));
                 }
                 const int64_t row_offset = channel_offset + (dd * OH + hh) * OW;
-                if (w->m <= 4) { /* rows of 2 or 4: one 4 x 8 transpose leaves lane l + 4 in y[l]'s high half */
+                if (w->m_dim[2] <= 4) { /* rows of 2 or 4: one 4 x 8 transpose leaves lane l + 4 in y[l]'s high half */
                     transpose4x8(y);
                     y[4] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[0], 1));
                     y[5] = _mm256_castps128_ps256(_mm256_extractf128_ps(y[1], 1));

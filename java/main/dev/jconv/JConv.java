@@ -9,7 +9,7 @@ public final class JConv {
 
     /**
      * The largest error bound (max |y - exact| / max |exact| on N(0, 1) data) of a Winograd tile that
-     * {@link Algorithm#AUTO} will choose: F(2,3) everywhere, F(4,3) in 1-D and 2-D, F(6,3) in 1-D.
+     * {@link Algorithm#AUTO} will choose: F(2,3) and F(4,3) everywhere, F(6,3) in 1-D.
      * Force a larger tile to trade accuracy for speed; {@link PlannedLayer#errorBound} reports it.
      */
     public static final double AUTO_ERROR_BOUND = 2e-5;
