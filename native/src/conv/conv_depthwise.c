@@ -20,7 +20,7 @@ void dwconv_plane_avx2(const conv_geometry *g, const float *in_plane, const floa
 
 static dwconv_plane_fn plane_kernel(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512)
+    if (jconv_isa_runs_avx2())
         return dwconv_plane_avx2;
 #endif
     return dwconv_plane_generic;

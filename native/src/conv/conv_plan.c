@@ -111,15 +111,14 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
         plan->bias = copy_floats(bias, geometry->out_channels);
         if (plan->bias == NULL) goto out_of_memory;
     }
-    if (algorithm == JCONV_ALGO_IM2COL || conv_winograd_tile_size(algorithm) > 0) {
-        if (conv_winograd_tile_size(algorithm) > 0)
-            status = conv_winograd_prepare(plan, conv_winograd_tile_size(algorithm));
-        else
-            status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
-        if (status != JCONV_OK) {
-            jconv_conv_plan_destroy(plan);
-            return status;
-        }
+    /* weights packed or transformed once, here */
+    const int tile = conv_winograd_tile_size(algorithm);
+    if (tile > 0) status = conv_winograd_prepare(plan, tile);
+    else if (algorithm == JCONV_ALGO_IM2COL)
+        status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
+    if (status != JCONV_OK) {
+        jconv_conv_plan_destroy(plan);
+        return status;
     }
     *plan_out = plan;
     return JCONV_OK;

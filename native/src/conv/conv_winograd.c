@@ -250,7 +250,7 @@ jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
 
 static void transforms(winograd_input_fn *input, winograd_output_fn *output) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512) {
+    if (jconv_isa_runs_avx2()) {
         *input = winograd_input_avx2;
         *output = winograd_output_avx2;
         return;
@@ -291,23 +291,22 @@ void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64
         lanes->d_hi[lane] = g->in[0] - d0 < T[0] ? g->in[0] - d0 : T[0];
         lanes->h_lo[lane] = h0 < 0 ? -h0 : 0;
         lanes->h_hi[lane] = IH - h0 < T[1] ? IH - h0 : T[1];
-        lanes->in_offset[lane] = n * g->in_channels * in_plane;
-        lanes->in_first[lane] = lanes->in_offset[lane] + (d0 * IH + h0) * IW + w0;
+        lanes->in_first[lane] = n * g->in_channels * in_plane + (d0 * IH + h0) * IW + w0;
         /* the last row inside the input, read as 8 floats from column w0, in the last channel */
         const int64_t last = lanes->in_first[lane] + (g->in_channels - 1) * in_plane +
                              ((lanes->d_hi[lane] - 1) * IH + lanes->h_hi[lane] - 1) * IW;
-        lanes->direct[lane] = w0 >= 0 && w0 + T[2] <= IW && last + 8 <= g->src_elements &&
-                              lanes->d_hi[lane] > lanes->d_lo[lane] && lanes->h_hi[lane] > lanes->h_lo[lane];
+        /* every row inside the input can be read as 8 floats in place (inside the row and the tensor) */
+        const int direct = w0 >= 0 && w0 + T[2] <= IW && last + 8 <= g->src_elements &&
+                           lanes->d_hi[lane] > lanes->d_lo[lane] && lanes->h_hi[lane] > lanes->h_lo[lane];
         for (int64_t dd = 0; dd < T[0]; dd++)
             for (int64_t hh = 0; hh < T[1]; hh++) {
                 int64_t *row = &lanes->row[dd * T[1] + hh][lane];
                 if (dd < lanes->d_lo[lane] || dd >= lanes->d_hi[lane] || hh < lanes->h_lo[lane] || hh >= lanes->h_hi[lane])
                     *row = WINOGRAD_ROW_ZERO;
                 else
-                    *row = lanes->direct[lane] ? lanes->in_first[lane] + (dd * IH + hh) * IW : WINOGRAD_ROW_EDGE;
+                    *row = direct ? lanes->in_first[lane] + (dd * IH + hh) * IW : WINOGRAD_ROW_EDGE;
             }
-        lanes->out_offset[lane] = n * g->out_channels * out_plane;
-        lanes->out_first[lane] = lanes->out_offset[lane] + (o[0] * OH + o[1]) * OW + o[2];
+        lanes->out_first[lane] = n * g->out_channels * out_plane + (o[0] * OH + o[1]) * OW + o[2];
         for (int dim = 0; dim < 3; dim++)
             lanes->out_count[lane][dim] = g->out[dim] - o[dim] < w->tile_out[dim] ? g->out[dim] - o[dim] : w->tile_out[dim];
     }

@@ -34,18 +34,16 @@ typedef struct winograd_layout {
 typedef struct winograd_lanes {
     int64_t count;
     int64_t origin[WINOGRAD_LANES][3];   /* the tile's first output position per dim */
-    /* input side: the patch's rows [lo, hi) per dim that lie inside the input, the offset of its
-     * (0, 0) row at its first column (maybe outside the plane), and whether every row can be read
-     * as 8 floats in place (inside the row and the tensor) */
-    int64_t in_offset[WINOGRAD_LANES], in_first[WINOGRAD_LANES];
+    /* input side: the patch's rows [lo, hi) per dim that lie inside the input, and the offset of
+     * its (0, 0) row at its first column (maybe outside the plane) */
+    int64_t in_first[WINOGRAD_LANES];
     int64_t d_lo[WINOGRAD_LANES], d_hi[WINOGRAD_LANES], h_lo[WINOGRAD_LANES], h_hi[WINOGRAD_LANES];
-    int direct[WINOGRAD_LANES];
     /* per patch row (dd * TH + hh) and lane: the offset of the row's first column when the row can
      * be read in place, WINOGRAD_ROW_ZERO outside the input, WINOGRAD_ROW_EDGE when it crosses a
      * W border (or the tensor's end) and needs a zero-padded copy */
     int64_t row[WINOGRAD_MAX_TILE * WINOGRAD_MAX_TILE][WINOGRAD_LANES];
     /* output side: the tile's extent inside the output and the offset of its first output */
-    int64_t out_offset[WINOGRAD_LANES], out_first[WINOGRAD_LANES], out_count[WINOGRAD_LANES][3];
+    int64_t out_first[WINOGRAD_LANES], out_count[WINOGRAD_LANES][3];
 } winograd_lanes;
 
 #define WINOGRAD_ROW_ZERO (-1)

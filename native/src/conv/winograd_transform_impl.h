@@ -294,6 +294,14 @@ static void gather_rows_avx2(const winograd_layout *w, const conv_geometry *g, c
             }
 }
 
+/* The post-ops' activation on 8 floats, as conv_activate does it: max/min return their second
+ * operand when one is NaN, so NaN stays NaN. */
+static inline __m256 activate8(int activation, __m256 v, __m256 lo, __m256 hi) {
+    if (activation == JCONV_ACTIVATION_RELU) return _mm256_max_ps(_mm256_setzero_ps(), v);
+    if (activation == JCONV_ACTIVATION_CLAMP) return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+    return v;
+}
+
 /* The inverse when W is transformed: per output row, A^T along W on the tile vectors, bias (and
  * the activation when no residual follows), transposed back to one vector per tile, and the part
  * inside the output stored (adding the residual and applying the activation there). */
@@ -313,10 +321,7 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
                 at_w_ymm(w->m_dim[2], r, y);
                 for (int ww = 0; ww < w->m_dim[2]; ww++) {
                     y[ww] = _mm256_add_ps(y[ww], bias8);
-                    /* max/min return their second operand when one is NaN: NaN stays NaN */
-                    if (residual == NULL && activation == JCONV_ACTIVATION_RELU) y[ww] = _mm256_max_ps(zero, y[ww]);
-                    if (residual == NULL && activation == JCONV_ACTIVATION_CLAMP)
-                        y[ww] = _mm256_min_ps(hi, _mm256_max_ps(lo, y[ww]));
+                    if (residual == NULL) y[ww] = activate8(activation, y[ww], lo, hi);
                 }
                 const int64_t row_offset = channel_offset + (dd * OH + hh) * OW;
                 if (w->m_dim[2] <= 4) { /* rows of 2 or 4: one 4 x 8 transpose leaves lane l + 4 in y[l]'s high half */
@@ -334,9 +339,7 @@ static void scatter_rows_avx2(const winograd_layout *w, const conv_geometry *g, 
                     const int64_t to = at->out_first[lane] + row_offset;
                     __m256 v = y[l];
                     if (residual != NULL) {
-                        v = _mm256_add_ps(v, load_row(residual + to, at->out_count[lane][2]));
-                        if (activation == JCONV_ACTIVATION_RELU) v = _mm256_max_ps(zero, v);
-                        if (activation == JCONV_ACTIVATION_CLAMP) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+                        v = activate8(activation, _mm256_add_ps(v, load_row(residual + to, at->out_count[lane][2])), lo, hi);
                     }
                     store_row(dst + to, v, at->out_count[lane][2]);
                 }
@@ -382,13 +385,7 @@ void WINOGRAD_OUTPUT(const winograd_layout *w, const conv_geometry *g, const flo
             for (int64_t ww = 0; ww < w->tile_out[2]; ww++) {
                 float *e = scratch + ((dd * TH + hh) * TW + ww) * WINOGRAD_LANES;
                 for (int l = 0; l < WINOGRAD_LANES; l++) e[l] += bias;
-                if (residual != NULL || post_ops->activation == JCONV_ACTIVATION_NONE) continue;
-                if (post_ops->activation == JCONV_ACTIVATION_RELU) {
-                    for (int l = 0; l < WINOGRAD_LANES; l++) e[l] = e[l] < 0.0f ? 0.0f : e[l];
-                } else {
-                    const float lo = post_ops->clamp_min, hi = post_ops->clamp_max;
-                    for (int l = 0; l < WINOGRAD_LANES; l++) e[l] = e[l] < lo ? lo : (e[l] > hi ? hi : e[l]);
-                }
+                if (residual == NULL) conv_row_activate(post_ops, e, WINOGRAD_LANES);
             }
     for (int64_t lane = 0; lane < at->count; lane++)
         scatter_patch(w, g, scratch, at, lane, residual != NULL ? residual + channel_offset : NULL, post_ops,

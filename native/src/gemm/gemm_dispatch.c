@@ -1,12 +1,13 @@
-/* Chooses the micro-kernel once per call from the active ISA level (cheap: a cached atomic read).
- * AVX-512 CPUs use the AVX2 kernel until an AVX-512 one exists; NEON ones the generic kernel. */
+/* What every GEMM user shares around the micro-kernels: the kernel for the active ISA level (chosen
+ * once per call, a cached atomic read; AVX-512 CPUs use the AVX2 kernel until an AVX-512 one
+ * exists, NEON ones the generic kernel), edge tiles, and packing B into NR-column panels. */
 #include "gemm.h"
 
 #include <string.h>
 
 gemm_ukernel_fn gemm_ukernel(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_level_active() >= JCONV_ISA_AVX2 && jconv_isa_level_active() <= JCONV_ISA_AVX512)
+    if (jconv_isa_runs_avx2())
         return gemm_ukernel_6x16_avx2;
 #endif
     return gemm_ukernel_6x16_generic;
