@@ -183,6 +183,7 @@ int main(int argc, char **argv) {
            "; built without oneDNN"
 #endif
     );
+    printf("gemm: %s\n", jconv_gemm_info());
     printf("%-16s %-14s %9s %8s %7s", "layer", "algorithm", "ms", "GFLOP/s", "peak");
 #ifdef JCONV_WITH_ONEDNN
     if (o.onednn) printf("  %9s %8s %7s  %-18s", "oneDNN ms", "GFLOP/s", "ratio", "oneDNN impl");

@@ -71,6 +71,11 @@ JCONV_API const char *jconv_isa(void);
 /* The instruction set the CPU supports, ignoring JCONV_ISA. */
 JCONV_API const char *jconv_cpu_isa(void);
 
+/* One line on the GEMM engine as chosen for this CPU: the micro-kernel, its tile, and the cache
+ * blocks derived from the L1d and L2 sizes (read from the CPU once; the environment variable
+ * JCONV_CACHE="L1D,L2", e.g. "48K,1M", overrides them). Valid until the next call on this thread. */
+JCONV_API const char *jconv_gemm_info(void);
+
 /* 1 when built with OpenMP, else 0 (then every call runs on the calling thread). */
 JCONV_API int jconv_has_openmp(void);
 

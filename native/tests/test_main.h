@@ -23,8 +23,8 @@ static int test_setup(int argc, char **argv, int *cases) {
         fprintf(stderr, "cannot set %d threads: %s\n", threads, jconv_last_error());
         return 1;
     }
-    printf("jconv %s, isa %s (cpu %s), %d threads, openmp %d\n", jconv_version(), jconv_isa(), jconv_cpu_isa(),
-           jconv_get_num_threads(), jconv_has_openmp());
+    printf("jconv %s, isa %s (cpu %s), %d threads, openmp %d\ngemm: %s\n", jconv_version(), jconv_isa(),
+           jconv_cpu_isa(), jconv_get_num_threads(), jconv_has_openmp(), jconv_gemm_info());
     return 0;
 }
 

@@ -112,15 +112,15 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
  * output. */
 static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
                           int64_t p0, int64_t pn, int64_t first, int64_t last, const float *src,
-                          const float *residual, float *dst, float *b, float *row) {
+                          const float *residual, float *dst, int64_t kc_max, float *b, float *row) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
     const float *src_group =
         src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
     float *c = dst + (n * g->out_channels + group * M) * P + p0; /* row m of the group: c + m * P */
-    for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
-        const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+    for (int64_t pc = 0; pc < K; pc += kc_max) {
+        const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
         pack_b(g, src_group, pc, kc, p0, pn, b, row);
         for (int64_t i = first; i < last; i++) {
             const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
@@ -154,7 +154,8 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
      * share. The columns are split while chunks keep 8 panels or more; a small map at batch 1 (7x7,
      * 14x14) splits the channels instead, each part packing the same B (small there). */
     const int64_t images = g->batch * g->groups, panels = m_panels(g);
-    int64_t chunks = (P + GEMM_NC_MAX - 1) / GEMM_NC_MAX, parts = 1;
+    const gemm_blocking blocks = gemm_blocks();
+    int64_t chunks = (P + blocks.nc - 1) / blocks.nc, parts = 1;
     while ((images * chunks * parts) % threads != 0) {
         if ((P + chunks) / (chunks + 1) >= 8 * GEMM_NR) chunks++;
         else if (panels / (parts + 1) >= 2) parts++;
@@ -166,7 +167,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const int64_t items = images * chunks * parts;
     const gemm_ukernel_fn ukernel = gemm_ukernel();
     /* per thread: the packed block, then one gathered row */
-    const size_t per_thread = (size_t)(GEMM_KC * nc + nc + 15) / 16 * 16;
+    const size_t per_thread = (size_t)(blocks.kc * nc + nc + 15) / 16 * 16;
     int shared;
     float *buffers = jconv_scratch_acquire(plan->scratch, per_thread * (size_t)threads * sizeof(float), &shared);
     if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col packing buffers");
@@ -184,7 +185,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
             const int64_t group = item / (parts * chunks) % g->groups, n = item / (parts * chunks * g->groups);
             const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
             compute_chunk(plan, ukernel, n, group, p0, pn, panels * part / parts, panels * (part + 1) / parts, src,
-                          residual, dst, b, b + GEMM_KC * nc);
+                          residual, dst, blocks.kc, b, b + blocks.kc * nc);
         }
     }
     jconv_scratch_release(plan->scratch, buffers, shared);

@@ -126,7 +126,8 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
 }
 
 static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
-                          int64_t block, const float *src, const float *residual, float *dst, float *b) {
+                          int64_t block, const float *src, const float *residual, float *dst, gemm_blocking cache_blocks,
+                          float *b) {
     const conv_geometry *g = &plan->geometry;
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
     const int64_t P_in = g->in[0] * g->in[1] * g->in[2], P_out = g->out[0] * g->out[1] * g->out[2];
@@ -142,11 +143,11 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
     float tile[GEMM_MR * GEMM_NR];
-    for (int64_t p0 = 0; p0 < P_in; p0 += GEMM_NC_MAX) {
-        const int64_t pn = P_in - p0 < GEMM_NC_MAX ? P_in - p0 : GEMM_NC_MAX;
+    for (int64_t p0 = 0; p0 < P_in; p0 += cache_blocks.nc) {
+        const int64_t pn = P_in - p0 < cache_blocks.nc ? P_in - p0 : cache_blocks.nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
-        for (int64_t pc = 0; pc < K; pc += GEMM_KC) {
-            const int64_t kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        for (int64_t pc = 0; pc < K; pc += cache_blocks.kc) {
+            const int64_t kc = K - pc < cache_blocks.kc ? K - pc : cache_blocks.kc;
             gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
@@ -169,18 +170,19 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     const conv_geometry *g = &plan->geometry;
     const int64_t blocks = channel_blocks(g), items = g->batch * g->groups * blocks;
     const gemm_ukernel_fn ukernel = gemm_ukernel();
+    const gemm_blocking cache_blocks = gemm_blocks();
     const int threads = jconv_threads();
     int failed = 0;
     (void)threads;
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
     {
-        float *b = jconv_alloc((size_t)(GEMM_KC * GEMM_NC_MAX) * sizeof(float));
+        float *b = jconv_alloc((size_t)(cache_blocks.kc * cache_blocks.nc) * sizeof(float));
         if (b == NULL) failed = 1;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < items; item++) {
             if (b == NULL) continue;
             const int64_t block = item % blocks, group = (item / blocks) % g->groups, n = item / (blocks * g->groups);
-            compute_block(plan, ukernel, n, group, block, src, residual, dst, b);
+            compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, b);
         }
         jconv_free(b);
     }

@@ -321,6 +321,7 @@ typedef struct winograd_call {
     winograd_input_fn input;
     winograd_output_fn output;
     gemm_ukernel_fn ukernel;
+    int64_t kc; /* the GEMM's k block */
     int64_t panels, total;
 } winograd_call;
 
@@ -353,8 +354,8 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
         float *c = b->m + (p * OCg + i * GEMM_MR) * b->nt;
         for (int64_t r = 0; r < rows; r++) memset(c + r * b->nt, 0, (size_t)width * sizeof(float));
         const float *a = call->plan->winograd->weights + ((b->group * P + p) * call->panels + i) * ICg * GEMM_MR;
-        for (int64_t pc = 0; pc < ICg; pc += GEMM_KC) {
-            const int64_t kc = ICg - pc < GEMM_KC ? ICg - pc : GEMM_KC;
+        for (int64_t pc = 0; pc < ICg; pc += call->kc) {
+            const int64_t kc = ICg - pc < call->kc ? ICg - pc : call->kc;
             for (int64_t jb = 0; jb < b->groups_of_16; jb++)
                 gemm_tile_update(call->ukernel, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,
                                  c + jb * WINOGRAD_LANES, b->nt, rows, WINOGRAD_LANES);
@@ -401,7 +402,7 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     memcpy(&max_input, &bits, sizeof max_input);
     if (bits >= 0x7f800000u || (double)max_input > wp->input_limit) return conv_im2col_execute(plan, src, residual, dst);
 
-    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_ukernel(),
+    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_ukernel(), gemm_blocks().kc,
                           (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR, g->batch * wp->layout.tiles_per_image};
     transforms(&call.input, &call.output);
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = wp->layout.positions;

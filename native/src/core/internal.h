@@ -65,6 +65,16 @@ void jconv_scratch_clear(jconv_scratch *scratch);
 /* The thread count each parallel region uses (>= 1). */
 int jconv_threads(void);
 
+/* Where jconv_cache_sizes() found the sizes. */
+typedef enum jconv_cache_source {
+    JCONV_CACHE_FROM_CPU = 0,         /* CPUID, sysconf or sysctl */
+    JCONV_CACHE_FROM_ENVIRONMENT = 1, /* JCONV_CACHE */
+    JCONV_CACHE_DEFAULT = 2           /* nothing readable: 32 KiB and 256 KiB (or one of them) */
+} jconv_cache_source;
+
+/* The L1 data cache and the L2 cache of one core, in bytes, detected once (JCONV_CACHE overrides). */
+jconv_cache_source jconv_cache_sizes(int64_t *l1d, int64_t *l2);
+
 /* Instruction sets, in increasing order within an architecture. */
 typedef enum jconv_isa_level {
     JCONV_ISA_GENERIC = 0,

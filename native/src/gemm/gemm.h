@@ -14,8 +14,22 @@
 
 #define GEMM_MR 6  /* rows of a micro-tile: 6 x 2 ymm accumulators + 2 loads + 1 broadcast of 16 */
 #define GEMM_NR 16 /* columns: two 8-wide AVX2 vectors */
-#define GEMM_KC 256 /* the k block: an A panel (6 KiB) stays in L1, a B block of KC x NC in L2 */
-#define GEMM_NC_MAX 512 /* columns packed at once: KC x NC floats = 512 KiB, within a 1 MiB L2 */
+
+/* The cache blocks around the micro-kernel, derived once from this core's cache sizes
+ * (jconv_cache_sizes; JCONV_CACHE overrides them). The loops run: columns in chunks of nc, k in
+ * blocks of kc (a kc x nc block of B packed into L2), output-channel panels of MR (an MR x kc A
+ * micro-panel stays in L1 while every B micro-panel of the block streams past it), NR-column panels.
+ *   kc: an A micro-panel within a quarter of L1d and a B micro-panel (kc x NR) within half of it;
+ *       a multiple of 16 in [16, 1024]. 32 KiB L1d: 256; 48 KiB: 384.
+ *   nc: the packed kc x nc B block within L2; a multiple of NR in [NR, 4096]. With kc 256:
+ *       512 KiB L2: 512; 1 MiB: 1024.
+ * Every ISA shares MR and NR (the weights are packed once, at plan time, for whichever kernel
+ * runs), so the blocks depend on the caches alone. */
+typedef struct gemm_blocking {
+    int64_t kc, nc;
+} gemm_blocking;
+
+gemm_blocking gemm_blocks(void);
 
 typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 

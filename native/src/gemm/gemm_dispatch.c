@@ -3,6 +3,7 @@
  * exists, NEON ones the generic kernel), edge tiles, and packing B into NR-column panels. */
 #include "gemm.h"
 
+#include <stdio.h>
 #include <string.h>
 
 gemm_ukernel_fn gemm_ukernel(void) {
@@ -15,6 +16,34 @@ gemm_ukernel_fn gemm_ukernel(void) {
 
 const char *gemm_ukernel_name(void) {
     return gemm_ukernel() == gemm_ukernel_6x16_generic ? "gemm_ukernel_6x16_generic" : "gemm_ukernel_6x16_avx2";
+}
+
+static int64_t round_down_clamped(int64_t value, int64_t multiple, int64_t lo, int64_t hi) {
+    value = value / multiple * multiple;
+    return value < lo ? lo : value > hi ? hi : value;
+}
+
+gemm_blocking gemm_blocks(void) {
+    int64_t l1d, l2;
+    jconv_cache_sizes(&l1d, &l2);
+    const int64_t bytes = (int64_t)sizeof(float);
+    const int64_t kc_a = l1d / 4 / (GEMM_MR * bytes), kc_b = l1d / 2 / (GEMM_NR * bytes);
+    gemm_blocking blocks;
+    blocks.kc = round_down_clamped(kc_a < kc_b ? kc_a : kc_b, 16, 16, 1024);
+    blocks.nc = round_down_clamped(l2 / (blocks.kc * bytes), GEMM_NR, GEMM_NR, 4096);
+    return blocks;
+}
+
+const char *jconv_gemm_info(void) {
+    static const char *const sources[] = {"detected", "from JCONV_CACHE", "defaults: not detected"};
+    static JCONV_THREAD_LOCAL char line[192];
+    int64_t l1d, l2;
+    const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
+    const gemm_blocking blocks = gemm_blocks();
+    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)", gemm_ukernel_name(),
+             GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc, (long long)(l1d / 1024),
+             (long long)(l2 / 1024), sources[source]);
+    return line;
 }
 
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,

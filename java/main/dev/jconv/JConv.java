@@ -31,6 +31,15 @@ public final class JConv {
         return NativeBinding.jconv_cpu_isa();
     }
 
+    /**
+     * The GEMM engine as chosen for this CPU: micro-kernel, tile, and the cache blocks derived from the
+     * L1d and L2 sizes (the environment variable JCONV_CACHE="L1D,L2", e.g. "48K,1M", overrides them).
+     */
+    public static String gemmInfo() {
+        NativeBinding.require();
+        return NativeBinding.jconv_gemm_info();
+    }
+
     public static boolean hasOpenMp() {
         NativeBinding.require();
         return NativeBinding.jconv_has_openmp() != 0;

@@ -89,6 +89,8 @@ final class NativeBinding {
 
     static native String jconv_cpu_isa();
 
+    static native String jconv_gemm_info();
+
     static native int jconv_has_openmp();
 
     static native int jconv_get_num_threads();

@@ -74,6 +74,7 @@ final class BenchCommand {
         if (!json) {
             out.printf(Locale.ROOT, "jconv %s, isa %s, %d threads, %s%n", JConv.version(), JConv.isa(), JConv.numThreads(),
                     Machine.description());
+            out.printf(Locale.ROOT, "gemm: %s%n", JConv.gemmInfo());
             out.printf(Locale.ROOT, "%-16s %-14s %10s %10s %10s %6s %9s%n", "layer", "algorithm", "median_ms", "min_ms",
                     "max_ms", "reps", "rate");
         }
@@ -204,6 +205,7 @@ final class BenchCommand {
             }
             b.append("\"machine\": ").append(Machine.json()).append(", ");
             field(b, "isa", JConv.isa()).append(", ");
+            field(b, "gemm", JConv.gemmInfo()).append(", ");
             b.append("\"threads\": ").append(JConv.numThreads()).append(", ");
             field(b, "version", JConv.version());
             b.append("}");

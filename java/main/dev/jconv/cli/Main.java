@@ -64,6 +64,7 @@ public final class Main {
     private static void info(PrintStream out) {
         out.println("jconv " + JConv.version());
         out.println("isa: " + JConv.isa() + " (cpu: " + JConv.cpuIsa() + ")");
+        out.println("gemm: " + JConv.gemmInfo());
         out.println("threads: " + JConv.numThreads() + (JConv.hasOpenMp() ? " (OpenMP)" : " (no OpenMP)"));
         out.println("algorithms: " + JConv.availableAlgorithms().stream().map(Algorithm::externalName)
                 .collect(Collectors.joining(", ")));
