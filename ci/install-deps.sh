@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing jconv needs, when it is missing: a JDK (17+), Maven, CMake
-# (3.20+), gcc with OpenMP and the sanitizer runtimes, and clang with libFuzzer (ci/fuzz.sh). On
+# (3.20+), gcc with OpenMP and the sanitizer runtimes, clang with libFuzzer (ci/fuzz.sh), and
+# SIMDe (the AVX-512 kernel's test on CPUs without AVX-512). On
 # Debian/Ubuntu as root it uses apt-get; elsewhere it names what is missing and stops.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
+# SIMDe's portable AVX-512 (headers only): test_gemm_kernels runs the AVX-512 kernel through it.
+[ -f /usr/include/simde/x86/avx512.h ] || missing+=(libsimde-dev)
 # libFuzzer's runtime ships apart from clang on Debian.
 if command -v clang >/dev/null 2>&1; then
   [ -n "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a 2>/dev/null | grep /)" ] &&

@@ -36,6 +36,7 @@ typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, floa
 void gemm_ukernel_6x16_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 #if defined(__x86_64__) || defined(__i386__)
 void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 #endif
 
 /* The micro-kernel for the active ISA (JCONV_ISA lowers it), and its name for reports. */

@@ -1,6 +1,6 @@
 /* What every GEMM user shares around the micro-kernels: the kernel for the active ISA level (chosen
- * once per call, a cached atomic read; AVX-512 CPUs use the AVX2 kernel until an AVX-512 one
- * exists, NEON ones the generic kernel), edge tiles, and packing B into NR-column panels. */
+ * once per call, a cached atomic read; NEON CPUs use the generic kernel), the cache blocks, edge
+ * tiles, and packing B into NR-column panels. */
 #include "gemm.h"
 
 #include <stdio.h>
@@ -8,14 +8,18 @@
 
 gemm_ukernel_fn gemm_ukernel(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_runs_avx2())
-        return gemm_ukernel_6x16_avx2;
+    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return gemm_ukernel_6x16_avx512;
+    if (jconv_isa_runs_avx2()) return gemm_ukernel_6x16_avx2;
 #endif
     return gemm_ukernel_6x16_generic;
 }
 
 const char *gemm_ukernel_name(void) {
-    return gemm_ukernel() == gemm_ukernel_6x16_generic ? "gemm_ukernel_6x16_generic" : "gemm_ukernel_6x16_avx2";
+#if defined(__x86_64__) || defined(__i386__)
+    if (gemm_ukernel() == gemm_ukernel_6x16_avx512) return "gemm_ukernel_6x16_avx512";
+    if (gemm_ukernel() == gemm_ukernel_6x16_avx2) return "gemm_ukernel_6x16_avx2";
+#endif
+    return "gemm_ukernel_6x16_generic";
 }
 
 static int64_t round_down_clamped(int64_t value, int64_t multiple, int64_t lo, int64_t hi) {

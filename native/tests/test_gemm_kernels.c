@@ -1,0 +1,72 @@
+/* Each GEMM micro-kernel on its own against a double-precision sum: every kc from 1 past the unroll
+ * factors and the block size, tile row strides with guard columns that must stay untouched, and
+ * accumulation into a non-zero tile. The kernels this CPU runs are called natively; the AVX-512
+ * kernel is also run through SIMDe's portable AVX-512 (when CMake found SIMDe), so that its logic
+ * is checked on CPUs without AVX-512. */
+#include "../src/gemm/gemm.h"
+#include "check.h"
+#include "test_main.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#ifdef JCONV_TEST_AVX512_EMULATED
+void gemm_ukernel_6x16_avx512_emulated(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+#endif
+
+static void check_kernel(const char *name, gemm_ukernel_fn kernel) {
+    const int64_t kcs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 255, 256, 257, 384, 1024};
+    const int64_t ldcs[] = {GEMM_NR, GEMM_NR + 5};
+    int64_t cases = 0;
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+        for (size_t li = 0; li < 2; li++) {
+            const int64_t kc = kcs[ki], ldc = ldcs[li];
+            float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR);
+            float *c = random_floats(GEMM_MR * ldc), *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+            memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+            kernel(kc, a, b, c, ldc);
+            int64_t bad = -1;
+            for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
+                for (int64_t j = 0; j < ldc && bad < 0; j++) {
+                    const float got = c[i * ldc + j], old = before[i * ldc + j];
+                    if (j >= GEMM_NR) { /* a guard column: untouched, bit for bit */
+                        if (memcmp(&got, &old, sizeof got) != 0) bad = i * ldc + j;
+                        continue;
+                    }
+                    double want = old, magnitude = fabs(old);
+                    for (int64_t k = 0; k < kc; k++) {
+                        want += (double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j];
+                        magnitude += fabs((double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j]);
+                    }
+                    if (!(fabs(got - want) <= (double)(kc + 2) * FLT_EPSILON * magnitude)) bad = i * ldc + j;
+                }
+            CHECK(bad < 0, "%s kc=%lld ldc=%lld: element %lld is wrong", name, (long long)kc, (long long)ldc,
+                  (long long)bad);
+            cases++;
+            free(a), free(b), free(c), free(before);
+        }
+    printf("%s: %lld cases\n", name, (long long)cases);
+}
+
+int main(int argc, char **argv) {
+    if (test_setup(argc, argv, NULL) != 0) return 1;
+    check_kernel("gemm_ukernel_6x16_generic", gemm_ukernel_6x16_generic);
+#if defined(__x86_64__) || defined(__i386__)
+    const char *cpu = jconv_cpu_isa();
+    if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0)
+        check_kernel("gemm_ukernel_6x16_avx2", gemm_ukernel_6x16_avx2);
+    else
+        printf("gemm_ukernel_6x16_avx2: not run, this CPU has no AVX2 + FMA\n");
+    if (strcmp(cpu, "avx512") == 0)
+        check_kernel("gemm_ukernel_6x16_avx512", gemm_ukernel_6x16_avx512);
+    else
+        printf("gemm_ukernel_6x16_avx512: not run natively, this CPU (or its OS) has no AVX-512\n");
+#endif
+#ifdef JCONV_TEST_AVX512_EMULATED
+    check_kernel("gemm_ukernel_6x16_avx512 through SIMDe", gemm_ukernel_6x16_avx512_emulated);
+#else
+    printf("gemm_ukernel_6x16_avx512 through SIMDe: not built, CMake found no SIMDe (Debian: libsimde-dev)\n");
+#endif
+    return test_finish();
+}
