@@ -138,70 +138,114 @@ static void random_desc(jconv_conv_desc *d) {
     }
 }
 
+/* Every algorithm this build has for the shape, with random data, bias, residual and post-ops,
+ * against the reference (c numbers the case in messages). */
+static void check_every_algorithm(const jconv_conv_desc *d_in, int c) {
+    const jconv_conv_desc d = *d_in;
+    int64_t out[3];
+    jconv_conv_output_size(&d, out);
+    const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
+    float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
+    float *residual = random_floats(nd);
+    const int with_bias = (int)uniform_int(0, 1), with_residual = uniform_int(0, 3) == 0;
+    jconv_post_ops post_ops = {(int32_t)uniform_int(0, 2), -0.5f, 0.75f, 0};
+
+    /* The reference and its magnitude: the same sum over |x| |w| bounds the rounding error. */
+    double *ref = malloc((size_t)nd * sizeof(double)), *magnitude = malloc((size_t)nd * sizeof(double));
+    float *ax = malloc((size_t)ns * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
+    for (int64_t i = 0; i < ns; i++) ax[i] = fabsf(x[i]);
+    for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
+    conv_reference(&d, out, x, w, with_bias ? b : NULL, ref);
+    conv_reference(&d, out, ax, aw, NULL, magnitude);
+    const int64_t taps = conv_weight_count(&d) / d.out_channels;
+
+    float *y = malloc((size_t)nd * sizeof(float));
+    char text[512];
+    describe(&d, text, sizeof text);
+    /* Every algorithm this build has for the shape, against the same reference. */
+    for (int a = JCONV_ALGO_DIRECT; a <= JCONV_ALGO_DEPTHWISE; a++) {
+        if (!jconv_algorithm_available((jconv_algorithm)a)) continue;
+        for (int64_t i = 0; i < nd; i++) y[i] = NAN; /* garbage: every output must be written */
+        jconv_conv_plan *plan = NULL;
+        jconv_status status = jconv_conv_plan_create(&d, w, with_bias ? b : NULL, (jconv_algorithm)a, &post_ops, &plan);
+        if (status == JCONV_UNSUPPORTED) continue; /* the algorithm declines this shape */
+        CHECK(status == JCONV_OK, "case %d %s: %s", c, text, jconv_last_error());
+        if (status != JCONV_OK) continue;
+        CHECK(jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, y) == JCONV_OK, "%s",
+              jconv_last_error());
+        /* Winograd's transforms add error relative to the output's scale (test_winograd holds its
+         * bound); the other algorithms keep the per-output dot-product bound. */
+        double winograd_slack = 0.0;
+        if (strncmp(jconv_algorithm_name((jconv_algorithm)a), "winograd", 8) == 0)
+            for (int64_t i = 0; i < nd; i++)
+                winograd_slack = fmax(winograd_slack, jconv_conv_plan_error_bound(plan) * magnitude[i]);
+        int64_t bad = -1;
+        for (int64_t i = 0; i < nd && bad < 0; i++) {
+            double expected = ref[i] + (with_residual ? residual[i] : 0.0);
+            double scale = magnitude[i] +
+                           (with_bias ? fabs(b[i / (nd / d.batch / d.out_channels) % d.out_channels]) : 0) +
+                           (with_residual ? fabs(residual[i]) : 0);
+            double tolerance = (double)(taps + 3) * FLT_EPSILON * scale + winograd_slack + 1e-30;
+            float want = activate(&post_ops, expected);
+            /* The activation is 1-Lipschitz, so the bound carries through it. */
+            if (!(fabs((double)y[i] - (double)want) <= tolerance)) bad = i;
+        }
+        CHECK(bad < 0, "case %d %s algo=%s post=%d bias=%d residual=%d: output %lld differs", c, text,
+              jconv_algorithm_name((jconv_algorithm)a), (int)post_ops.activation, with_bias, with_residual,
+              (long long)bad);
+        /* Execute is deterministic: a second run gives the same bits. */
+        float *again = malloc((size_t)nd * sizeof(float));
+        jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, again);
+        CHECK(memcmp(again, y, (size_t)nd * sizeof(float)) == 0, "case %d: repeat differs", c);
+        free(again);
+        jconv_conv_plan_destroy(plan);
+    }
+    free(x), free(w), free(b), free(residual), free(ref), free(magnitude), free(ax), free(aw), free(y);
+}
+
 static void test_random_shapes(int cases) {
     for (int c = 0; c < cases; c++) {
         jconv_conv_desc d;
         random_desc(&d);
-        int64_t out[3];
-        jconv_conv_output_size(&d, out);
-        const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
-        float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
-        float *residual = random_floats(nd);
-        const int with_bias = (int)uniform_int(0, 1), with_residual = uniform_int(0, 3) == 0;
-        jconv_post_ops post_ops = {(int32_t)uniform_int(0, 2), -0.5f, 0.75f, 0};
-
-        /* The reference and its magnitude: the same sum over |x| |w| bounds the rounding error. */
-        double *ref = malloc((size_t)nd * sizeof(double)), *magnitude = malloc((size_t)nd * sizeof(double));
-        float *ax = malloc((size_t)ns * sizeof(float)), *aw = malloc((size_t)nw * sizeof(float));
-        for (int64_t i = 0; i < ns; i++) ax[i] = fabsf(x[i]);
-        for (int64_t i = 0; i < nw; i++) aw[i] = fabsf(w[i]);
-        conv_reference(&d, out, x, w, with_bias ? b : NULL, ref);
-        conv_reference(&d, out, ax, aw, NULL, magnitude);
-        const int64_t taps = conv_weight_count(&d) / d.out_channels;
-
-        float *y = malloc((size_t)nd * sizeof(float));
-        char text[512];
-        describe(&d, text, sizeof text);
-        /* Every algorithm this build has for the shape, against the same reference. */
-        for (int a = JCONV_ALGO_DIRECT; a <= JCONV_ALGO_DEPTHWISE; a++) {
-            if (!jconv_algorithm_available((jconv_algorithm)a)) continue;
-            for (int64_t i = 0; i < nd; i++) y[i] = NAN; /* garbage: every output must be written */
-            jconv_conv_plan *plan = NULL;
-            jconv_status status = jconv_conv_plan_create(&d, w, with_bias ? b : NULL, (jconv_algorithm)a, &post_ops, &plan);
-            if (status == JCONV_UNSUPPORTED) continue; /* the algorithm declines this shape */
-            CHECK(status == JCONV_OK, "case %d %s: %s", c, text, jconv_last_error());
-            if (status != JCONV_OK) continue;
-            CHECK(jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, y) == JCONV_OK, "%s",
-                  jconv_last_error());
-            /* Winograd's transforms add error relative to the output's scale (test_winograd holds its
-             * bound); the other algorithms keep the per-output dot-product bound. */
-            double winograd_slack = 0.0;
-            if (strncmp(jconv_algorithm_name((jconv_algorithm)a), "winograd", 8) == 0)
-                for (int64_t i = 0; i < nd; i++)
-                    winograd_slack = fmax(winograd_slack, jconv_conv_plan_error_bound(plan) * magnitude[i]);
-            int64_t bad = -1;
-            for (int64_t i = 0; i < nd && bad < 0; i++) {
-                double expected = ref[i] + (with_residual ? residual[i] : 0.0);
-                double scale = magnitude[i] +
-                               (with_bias ? fabs(b[i / (nd / d.batch / d.out_channels) % d.out_channels]) : 0) +
-                               (with_residual ? fabs(residual[i]) : 0);
-                double tolerance = (double)(taps + 3) * FLT_EPSILON * scale + winograd_slack + 1e-30;
-                float want = activate(&post_ops, expected);
-                /* The activation is 1-Lipschitz, so the bound carries through it. */
-                if (!(fabs((double)y[i] - (double)want) <= tolerance)) bad = i;
-            }
-            CHECK(bad < 0, "case %d %s algo=%s post=%d bias=%d residual=%d: output %lld differs", c, text,
-                  jconv_algorithm_name((jconv_algorithm)a), (int)post_ops.activation, with_bias, with_residual,
-                  (long long)bad);
-            /* Execute is deterministic: a second run gives the same bits. */
-            float *again = malloc((size_t)nd * sizeof(float));
-            jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, again);
-            CHECK(memcmp(again, y, (size_t)nd * sizeof(float)) == 0, "case %d: repeat differs", c);
-            free(again);
-            jconv_conv_plan_destroy(plan);
-        }
-        free(x), free(w), free(b), free(residual), free(ref), free(magnitude), free(ax), free(aw), free(y);
+        check_every_algorithm(&d, c);
     }
+}
+
+/* im2col's band way (im2col_rows.c) on what small random shapes miss: rows long enough to be cut
+ * into pieces (with JCONV_CACHE=2K,16K into many), every stride along W it takes (1-4) with
+ * dilation and asymmetric padding (the phase split and the pieces' column offsets), 2-D and 3-D
+ * bands, groups and batch. The ctest runs force the band (JCONV_IM2COL_B=rows), the gather, or
+ * leave the choice to the cost model. */
+static void test_im2col_band_shapes(void) {
+    const int64_t widths[] = {300, 700, 1500};
+    int c = 0;
+    for (int64_t stride = 1; stride <= 5; stride++)
+        for (int wi = 0; wi < 3; wi++, c++) {
+            jconv_conv_desc d;
+            jconv_conv_desc_init(&d, 1);
+            d.in_channels = 2 + c % 3, d.out_channels = 5 + c % 4;
+            d.in_size[0] = widths[wi];
+            d.kernel[0] = 3 + c % 3, d.stride[0] = stride, d.dilation[0] = 1 + c % 2;
+            d.pad_begin[0] = c % 4, d.pad_end[0] = (c + 1) % 3;
+            check_every_algorithm(&d, 1000 + c);
+        }
+    for (int64_t stride = 1; stride <= 4; stride++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, 2);
+        d.batch = 2, d.groups = 2, d.in_channels = 4, d.out_channels = 14;
+        d.in_size[0] = 9 + stride, d.in_size[1] = 37 * stride + 3;
+        d.kernel[0] = 3, d.kernel[1] = 2 + stride, d.stride[0] = 1 + stride % 2, d.stride[1] = stride;
+        d.dilation[1] = stride == 2 ? 2 : 1;
+        d.pad_begin[0] = 1, d.pad_end[0] = 2, d.pad_begin[1] = stride - 1, d.pad_end[1] = 1;
+        check_every_algorithm(&d, 1100 + (int)stride);
+    }
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 3);
+    d.in_channels = 3, d.out_channels = 7;
+    d.in_size[0] = 5, d.in_size[1] = 6, d.in_size[2] = 40;
+    d.kernel[0] = d.kernel[1] = d.kernel[2] = 3, d.stride[2] = 2;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_begin[2] = 1, d.pad_end[2] = 2;
+    check_every_algorithm(&d, 1200);
 }
 
 /* The depthwise kernel's paths: 3x3 with stride 2, or stride 1 on rows of 32 or more (read straight
@@ -438,6 +482,7 @@ int main(int argc, char **argv) {
     test_padding_dilation_bias_relu();
     test_asymmetric_padding();
     test_random_shapes(cases);
+    test_im2col_band_shapes();
     test_gemm_block_edges();
     test_cache_blocks();
     test_depthwise_paths(cases);

@@ -11,6 +11,7 @@
  * each micro-tile is written. */
 #include "../gemm/gemm.h"
 #include "conv.h"
+#include "im2col_rows.h"
 
 #include <string.h>
 
@@ -85,18 +86,22 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
     }
 }
 
-/* Packs B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels (panel jp holds
- * b[kk * NR + j] for its 16 columns), zero-padding the last one. A 1x1 stride-1 unpadded
- * convolution's rows are input rows as they are; others are gathered into a row first. */
-static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
-                   float *b, float *row) {
-    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], plane = g->in[0] * g->in[1] * g->in[2];
-    /* A 1x1 kernel, stride 1 and no padding at either end: the output plane is the input plane.
-     * (pad_end matters: the fuzzer found a 1x1 with end padding reading past the input.) */
-    int pointwise = kvol == 1;
+/* A 1x1 kernel, stride 1 and no padding at either end: the output plane is the input plane.
+ * (pad_end matters: the fuzzer found a 1x1 with end padding reading past the input.) */
+static int plain_pointwise(const conv_geometry *g) {
+    int pointwise = g->kernel[0] * g->kernel[1] * g->kernel[2] == 1;
     for (int dim = 0; dim < 3; dim++)
         pointwise = pointwise && g->stride[dim] == 1 && g->pad_begin[dim] == 0 && g->pad_end[dim] == 0;
-    if (pointwise) {
+    return pointwise;
+}
+
+/* Packs B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels (panel jp holds
+ * b[kk * NR + j] for its 16 columns), zero-padding the last one. A plain pointwise convolution's
+ * rows are input rows as they are; others are gathered into a row first. */
+static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
+                   float *b, float *row) {
+    if (plain_pointwise(g)) {
+        const int64_t plane = g->in[0] * g->in[1] * g->in[2];
         gemm_pack_b(src_group + pc * plane + p0, plane, kc, pn, b);
         return;
     }
@@ -106,86 +111,184 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
     }
 }
 
-/* One image and group, output columns [p0, p0 + pn), output-channel panels [first, last). Each
- * micro-tile of the output starts as bias + residual right before the first k block adds into it,
- * and takes the activation right after the last, while it is in L1: no separate passes over the
- * output. */
-static void compute_chunk(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
-                          int64_t p0, int64_t pn, int64_t first, int64_t last, const float *src,
-                          const float *residual, float *dst, int64_t kc_max, float *b, float *row) {
+/* One work item: output-channel panels [first, last) of one image and group, over a chunk of the
+ * output plane. The packed way the chunk is columns [start, start + columns) of the flattened
+ * plane, tile jp its columns jp * NR..; the band way (rows != NULL) it is tiles t0 .. t0 +
+ * row_tiles - 1 (columns t * NR..) of output rows oh0.. of depth plane od, tile jp the
+ * (jp % row_tiles)-th of row oh0 + jp / row_tiles. start: the first tile's output position. */
+typedef struct chunk {
+    int64_t n, group, first, last, start, columns, tiles;
+    const im2col_rows_layout *rows;
+    const int64_t *offsets; /* the band way's B row offsets, K of them */
+    int64_t od, oh0, t0, row_tiles; /* row_tiles: this chunk's tiles per row (the last piece may be short) */
+} chunk;
+
+/* Each micro-tile of the output starts as bias + residual right before the first k block adds
+ * into it, and takes the activation right after the last, while it is in L1: no separate passes
+ * over the output. buffer: the packed block then a gathered row, or the band. */
+static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
+                          const float *residual, float *dst, float *buffer) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
-    const int64_t panels = m_panels(g), n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
+    const int64_t panels = m_panels(g), OW = g->out[2];
+    const gemm_ukernel_fn ukernel = gemm_ukernel();
+    const gemm_indirect_fn indirect = gemm_indirect();
     const float *src_group =
-        src + (n * g->in_channels + group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
-    float *c = dst + (n * g->out_channels + group * M) * P + p0; /* row m of the group: c + m * P */
+        src + (ch->n * g->in_channels + ch->group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
+    float *c = dst + (ch->n * g->out_channels + ch->group * M) * P + ch->start; /* row m: c + m * P */
+    if (ch->rows != NULL) im2col_rows_fill_band(g, ch->rows, src_group, ch->od, ch->oh0, ch->t0, buffer);
     for (int64_t pc = 0; pc < K; pc += kc_max) {
         const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
-        pack_b(g, src_group, pc, kc, p0, pn, b, row);
-        for (int64_t i = first; i < last; i++) {
-            const float *a = plan->packed_weights + ((group * panels + i) * K + pc) * GEMM_MR;
+        if (ch->rows == NULL) /* the gathered row after the widest packed block */
+            pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, buffer + kc_max * ch->tiles * GEMM_NR);
+        /* The packed way runs the tiles of a panel in turn (its A micro-panel stays in L1, the
+         * packed B streams from L2); the band way the panels of a tile in turn (the tile's B rows,
+         * scattered over the band, stay in L1; the packed A panels stream from L2). */
+        const int64_t n_i = ch->last - ch->first, steps = n_i * ch->tiles;
+        for (int64_t step = 0; step < steps; step++) {
+            const int64_t i = ch->first + (ch->rows != NULL ? step % n_i : step / ch->tiles);
+            const int64_t jp = ch->rows != NULL ? step / n_i : step % ch->tiles;
+            const float *a = plan->packed_weights + ((ch->group * panels + i) * K + pc) * GEMM_MR;
             const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
-            for (int64_t jp = 0; jp < n_panels; jp++) {
-                const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
-                float *tile = c + i * GEMM_MR * P + jp * GEMM_NR;
-                if (pc == 0)
-                    for (int64_t r = 0; r < rows; r++) {
-                        const int64_t m = i * GEMM_MR + r;
-                        conv_row_init(tile + r * P, cols, plan->bias != NULL ? plan->bias[group * M + m] : 0.0f,
-                                      residual != NULL ? residual + (tile + r * P - dst) : NULL);
-                    }
-                if (jp + 1 < n_panels) /* the next tile's output rows, missed in cache on first touch */
-                    for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + GEMM_NR, 1);
-                gemm_tile_update(ukernel, kc, a, b + jp * kc * GEMM_NR, tile, P, rows, cols);
-                if (pc + kc == K)
-                    for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
+            int64_t column = jp * GEMM_NR, cols = ch->columns - column; /* packed */
+            const float *b = buffer + jp * kc * GEMM_NR;
+            if (ch->rows != NULL) { /* band */
+                const int64_t r = jp / ch->row_tiles, t = jp % ch->row_tiles;
+                column = r * OW + t * GEMM_NR, cols = OW - (ch->t0 + t) * GEMM_NR;
+                b = buffer + r * g->stride[1] * ch->rows->row_stride + t * GEMM_NR;
             }
+            if (cols > GEMM_NR) cols = GEMM_NR;
+            float *tile = c + i * GEMM_MR * P + column;
+            if (pc == 0)
+                for (int64_t r = 0; r < rows; r++) {
+                    const int64_t m = i * GEMM_MR + r;
+                    conv_row_init(tile + r * P, cols, plan->bias != NULL ? plan->bias[ch->group * M + m] : 0.0f,
+                                  residual != NULL ? residual + (tile + r * P - dst) : NULL);
+                }
+            if (step + 1 < steps) { /* the next tile's output rows, missed in cache on first touch */
+                const int64_t next = ch->rows != NULL ? GEMM_MR * P : GEMM_NR;
+                for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + next, 1);
+            }
+            if (ch->rows != NULL)
+                gemm_indirect_tile_update(indirect, kc, a, b, ch->offsets + pc, tile, P, rows, cols);
+            else
+                gemm_tile_update(ukernel, kc, a, b, tile, P, rows, cols);
+            if (pc + kc == K)
+                for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
         }
     }
+}
+
+/* How the work is cut: (image and group) x chunks x parts of the output channels, as many items
+ * as a multiple of the threads where possible so that every thread gets an even share. Chunks are
+ * made smaller while they keep 8 tiles or more; a small map at batch 1 (7x7, 14x14) splits the
+ * channels instead, each part forming the same B (small there). */
+typedef struct work_split {
+    int64_t chunks, parts, items;
+    int64_t nc;          /* the packed way: columns per chunk, a multiple of NR */
+    int64_t rows, tiles; /* the band way: output rows per chunk and tiles of each */
+} work_split;
+
+/* The band way's chunks: per depth plane, row groups x pieces of a row. */
+static int64_t band_chunks(const conv_geometry *g, const im2col_rows_layout *band, int64_t rows, int64_t tiles) {
+    return g->out[0] * ((g->out[1] + rows - 1) / rows) * ((band->row_tiles + tiles - 1) / tiles);
+}
+
+static work_split split_work(const conv_geometry *g, const im2col_rows_layout *band, int64_t nc_max, int threads) {
+    const int64_t P = g->out[0] * g->out[1] * g->out[2];
+    const int64_t images = g->batch * g->groups, panels = m_panels(g);
+    work_split w = {0, 1, 0, 0, 0, 0};
+    if (band != NULL) {
+        w.rows = band->rows_per_chunk, w.tiles = band->chunk_tiles;
+        w.chunks = band_chunks(g, band, w.rows, w.tiles);
+    } else {
+        w.chunks = (P + nc_max - 1) / nc_max;
+    }
+    for (int steps = 0; steps < 256 && (images * w.chunks * w.parts) % threads != 0; steps++) {
+        if (band != NULL && w.rows > 1 && (w.rows - 1) * w.tiles >= 8) {
+            w.rows--;
+        } else if (band != NULL && w.rows == 1 && w.tiles > 8) {
+            w.tiles--;
+        } else if (band == NULL && (P + w.chunks) / (w.chunks + 1) >= 8 * GEMM_NR) {
+            w.chunks++;
+            continue;
+        } else if (panels / (w.parts + 1) >= 2) {
+            w.parts++;
+            continue;
+        } else {
+            break;
+        }
+        w.chunks = band_chunks(g, band, w.rows, w.tiles);
+    }
+    if (band == NULL) {
+        w.nc = (P + w.chunks - 1) / w.chunks;
+        w.nc = (w.nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+        w.chunks = (P + w.nc - 1) / w.nc;
+    }
+    w.items = images * w.chunks * w.parts;
+    return w;
+}
+
+/* The chunk of work item `item`. */
+static chunk chunk_of(const conv_geometry *g, const work_split *w, const im2col_rows_layout *band,
+                      const int64_t *offsets, int64_t item) {
+    const int64_t P = g->out[0] * g->out[1] * g->out[2], OH = g->out[1], OW = g->out[2], panels = m_panels(g);
+    const int64_t part = item % w->parts, index = item / w->parts % w->chunks;
+    chunk ch = {0};
+    ch.group = item / (w->parts * w->chunks) % g->groups;
+    ch.n = item / (w->parts * w->chunks * g->groups);
+    ch.first = panels * part / w->parts, ch.last = panels * (part + 1) / w->parts;
+    if (band == NULL) {
+        ch.start = index * w->nc;
+        ch.columns = P - ch.start < w->nc ? P - ch.start : w->nc;
+        ch.tiles = (ch.columns + GEMM_NR - 1) / GEMM_NR;
+        return ch;
+    }
+    const int64_t pieces = (band->row_tiles + w->tiles - 1) / w->tiles, groups = (OH + w->rows - 1) / w->rows;
+    ch.rows = band, ch.offsets = offsets;
+    ch.od = index / (groups * pieces);
+    ch.oh0 = index / pieces % groups * w->rows;
+    ch.t0 = index % pieces * w->tiles;
+    const int64_t rows = OH - ch.oh0 < w->rows ? OH - ch.oh0 : w->rows;
+    const int64_t tiles = band->row_tiles - ch.t0 < w->tiles ? band->row_tiles - ch.t0 : w->tiles;
+    ch.start = (ch.od * OH + ch.oh0) * OW + ch.t0 * GEMM_NR;
+    ch.row_tiles = tiles;
+    ch.tiles = rows * tiles;
+    return ch;
 }
 
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst) {
     const conv_geometry *g = &plan->geometry;
-    const int64_t P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
-    /* Work items: (image and group) x column chunks of at most NC (a multiple of NR) x parts of the
-     * output channels, as many as a multiple of the threads so that every thread gets an even
-     * share. The columns are split while chunks keep 8 panels or more; a small map at batch 1 (7x7,
-     * 14x14) splits the channels instead, each part packing the same B (small there). */
-    const int64_t images = g->batch * g->groups, panels = m_panels(g);
     const gemm_blocking blocks = gemm_blocks();
-    int64_t chunks = (P + blocks.nc - 1) / blocks.nc, parts = 1;
-    while ((images * chunks * parts) % threads != 0) {
-        if ((P + chunks) / (chunks + 1) >= 8 * GEMM_NR) chunks++;
-        else if (panels / (parts + 1) >= 2) parts++;
-        else break;
-    }
-    int64_t nc = (P + chunks - 1) / chunks;
-    nc = (nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
-    chunks = (P + nc - 1) / nc;
-    const int64_t items = images * chunks * parts;
-    const gemm_ukernel_fn ukernel = gemm_ukernel();
-    /* per thread: the packed block, then one gathered row */
-    const size_t per_thread = (size_t)(blocks.kc * nc + nc + 15) / 16 * 16;
+    im2col_rows_layout layout;
+    const im2col_rows_layout *band =
+        !plain_pointwise(g) && im2col_rows_layout_init(g, blocks.nc, &layout) ? &layout : NULL;
+    const work_split w = split_work(g, band, blocks.nc, threads);
+    if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
+    /* per thread: the band, or the packed block then one gathered row; then the band's offsets */
+    const size_t per_thread =
+        (size_t)((band != NULL ? layout.band_floats : blocks.kc * w.nc + w.nc) + 15) / 16 * 16;
+    const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     int shared;
-    float *buffers = jconv_scratch_acquire(plan->scratch, per_thread * (size_t)threads * sizeof(float), &shared);
-    if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col packing buffers");
+    float *buffers = jconv_scratch_acquire(
+        plan->scratch, (per_thread * (size_t)threads + (size_t)offset_floats) * sizeof(float), &shared);
+    if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col buffers");
+    int64_t *offsets = (int64_t *)(void *)(buffers + per_thread * (size_t)threads);
+    if (band != NULL) im2col_rows_offsets(g, band, offsets);
 
-#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1)
+#pragma omp parallel num_threads(threads) if (threads > 1 && w.items > 1)
     {
         int thread = 0;
 #ifdef _OPENMP
         thread = omp_get_thread_num();
 #endif
-        float *b = buffers + per_thread * (size_t)thread;
+        float *buffer = buffers + per_thread * (size_t)thread;
 #pragma omp for schedule(static)
-        for (int64_t item = 0; item < items; item++) {
-            const int64_t part = item % parts, chunk = item / parts % chunks;
-            const int64_t group = item / (parts * chunks) % g->groups, n = item / (parts * chunks * g->groups);
-            const int64_t p0 = chunk * nc, pn = P - p0 < nc ? P - p0 : nc;
-            compute_chunk(plan, ukernel, n, group, p0, pn, panels * part / parts, panels * (part + 1) / parts, src,
-                          residual, dst, blocks.kc, b, b + blocks.kc * nc);
+        for (int64_t item = 0; item < w.items; item++) {
+            const chunk ch = chunk_of(g, &w, band, offsets, item);
+            compute_chunk(plan, &ch, blocks.kc, src, residual, dst, buffer);
         }
     }
     jconv_scratch_release(plan->scratch, buffers, shared);

@@ -33,20 +33,37 @@ gemm_blocking gemm_blocks(void);
 
 typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
 
+/* The indirect micro-kernel: the same product with B's row k read in place, the NR floats at
+ * b + offsets[k] (conv_im2col_rows.c points them into a padded copy of the input, so that the
+ * im2col rows are never gathered). */
+typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
+                                 int64_t ldc);
+
 void gemm_ukernel_6x16_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+void gemm_indirect_6x16_generic(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
+                                int64_t ldc);
 #if defined(__x86_64__) || defined(__i386__)
 void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+void gemm_indirect_6x16_avx2(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
+                             int64_t ldc);
 void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+void gemm_indirect_6x16_avx512(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
+                               int64_t ldc);
 #endif
 
-/* The micro-kernel for the active ISA (JCONV_ISA lowers it), and its name for reports. */
+/* The micro-kernels for the active ISA (JCONV_ISA lowers it), and the packed one's name for
+ * reports. */
 gemm_ukernel_fn gemm_ukernel(void);
+gemm_indirect_fn gemm_indirect(void);
 const char *gemm_ukernel_name(void);
 
 /* Adds one micro-tile's product into c: in place when the tile is whole (rows == MR, cols == NR),
  * through a scratch tile at the edges so that nothing outside rows x cols is touched. */
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols);
+/* The same with the indirect kernel. */
+void gemm_indirect_tile_update(gemm_indirect_fn kernel, int64_t kc, const float *a, const float *b,
+                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols);
 
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
  * kc rows starting at b: panel jp holds b[jp * kc * NR + k * NR + j]; the last panel's missing

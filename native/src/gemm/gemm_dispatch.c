@@ -14,6 +14,14 @@ gemm_ukernel_fn gemm_ukernel(void) {
     return gemm_ukernel_6x16_generic;
 }
 
+gemm_indirect_fn gemm_indirect(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return gemm_indirect_6x16_avx512;
+    if (jconv_isa_runs_avx2()) return gemm_indirect_6x16_avx2;
+#endif
+    return gemm_indirect_6x16_generic;
+}
+
 const char *gemm_ukernel_name(void) {
 #if defined(__x86_64__) || defined(__i386__)
     if (gemm_ukernel() == gemm_ukernel_6x16_avx512) return "gemm_ukernel_6x16_avx512";
@@ -50,6 +58,12 @@ const char *jconv_gemm_info(void) {
     return line;
 }
 
+/* c[r][j] += tile[r][j] for the valid rows x cols of a scratch tile. */
+static void add_partial_tile(const float *tile, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+}
+
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols) {
     if (rows == GEMM_MR && cols == GEMM_NR) {
@@ -58,8 +72,18 @@ void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
     ukernel(kc, a, b, tile, GEMM_NR);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+    add_partial_tile(tile, c, ldc, rows, cols);
+}
+
+void gemm_indirect_tile_update(gemm_indirect_fn kernel, int64_t kc, const float *a, const float *b,
+                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+    if (rows == GEMM_MR && cols == GEMM_NR) {
+        kernel(kc, a, b, offsets, c, ldc);
+        return;
+    }
+    float tile[GEMM_MR * GEMM_NR] = {0};
+    kernel(kc, a, b, offsets, tile, GEMM_NR);
+    add_partial_tile(tile, c, ldc, rows, cols);
 }
 
 void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
