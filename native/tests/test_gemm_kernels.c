@@ -1,4 +1,4 @@
-/* Each GEMM micro-kernel on its own against a double-precision sum: every kc from 1 past the unroll
+/* Each GEMM micro-kernel (packed and indirect) on its own against a double-precision sum: every kc from 1 past the unroll
  * factors and the block size, tile row strides with guard columns that must stay untouched, and
  * accumulation into a non-zero tile. The kernels this CPU runs are called natively; the AVX-512
  * kernel is also run through SIMDe's portable AVX-512 (when CMake found SIMDe), so that its logic
@@ -13,9 +13,33 @@
 
 #ifdef JCONV_TEST_AVX512_EMULATED
 void gemm_ukernel_6x16_avx512_emulated(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+void gemm_indirect_6x16_avx512_emulated(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
+                                        int64_t ldc);
 #endif
 
-static void check_kernel(const char *name, gemm_ukernel_fn kernel) {
+/* The kernel under test: packed, or indirect with B's rows scattered through a larger buffer at
+ * offsets that are neither sorted nor aligned. */
+typedef struct kernel_under_test {
+    gemm_ukernel_fn packed;
+    gemm_indirect_fn indirect;
+} kernel_under_test;
+
+static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc) {
+    if (kernel.packed != NULL) {
+        kernel.packed(kc, a, b, c, ldc);
+        return;
+    }
+    /* row k goes to a random unaligned place of a buffer with room for every row apart */
+    const int64_t room = kc * (GEMM_NR + 3) + 7;
+    float *scattered = random_floats(room);
+    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
+    for (int64_t k = 0; k < kc; k++) memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+    kernel.indirect(kc, a, scattered, offsets, c, ldc);
+    free(scattered), free(offsets);
+}
+
+static void check_kernel(const char *name, kernel_under_test kernel) {
     const int64_t kcs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 255, 256, 257, 384, 1024};
     const int64_t ldcs[] = {GEMM_NR, GEMM_NR + 5};
     int64_t cases = 0;
@@ -25,7 +49,7 @@ static void check_kernel(const char *name, gemm_ukernel_fn kernel) {
             float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR);
             float *c = random_floats(GEMM_MR * ldc), *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
             memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-            kernel(kc, a, b, c, ldc);
+            run_kernel(kernel, kc, a, b, c, ldc);
             int64_t bad = -1;
             for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
                 for (int64_t j = 0; j < ldc && bad < 0; j++) {
@@ -51,22 +75,29 @@ static void check_kernel(const char *name, gemm_ukernel_fn kernel) {
 
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
-    check_kernel("gemm_ukernel_6x16_generic", gemm_ukernel_6x16_generic);
+    check_kernel("gemm_ukernel_6x16_generic", (kernel_under_test){gemm_ukernel_6x16_generic, NULL});
+    check_kernel("gemm_indirect_6x16_generic", (kernel_under_test){NULL, gemm_indirect_6x16_generic});
 #if defined(__x86_64__) || defined(__i386__)
     const char *cpu = jconv_cpu_isa();
-    if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0)
-        check_kernel("gemm_ukernel_6x16_avx2", gemm_ukernel_6x16_avx2);
-    else
-        printf("gemm_ukernel_6x16_avx2: not run, this CPU has no AVX2 + FMA\n");
-    if (strcmp(cpu, "avx512") == 0)
-        check_kernel("gemm_ukernel_6x16_avx512", gemm_ukernel_6x16_avx512);
-    else
-        printf("gemm_ukernel_6x16_avx512: not run natively, this CPU (or its OS) has no AVX-512\n");
+    if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) {
+        check_kernel("gemm_ukernel_6x16_avx2", (kernel_under_test){gemm_ukernel_6x16_avx2, NULL});
+        check_kernel("gemm_indirect_6x16_avx2", (kernel_under_test){NULL, gemm_indirect_6x16_avx2});
+    } else {
+        printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
+    }
+    if (strcmp(cpu, "avx512") == 0) {
+        check_kernel("gemm_ukernel_6x16_avx512", (kernel_under_test){gemm_ukernel_6x16_avx512, NULL});
+        check_kernel("gemm_indirect_6x16_avx512", (kernel_under_test){NULL, gemm_indirect_6x16_avx512});
+    } else {
+        printf("the AVX-512 kernels: not run natively, this CPU (or its OS) has no AVX-512\n");
+    }
 #endif
 #ifdef JCONV_TEST_AVX512_EMULATED
-    check_kernel("gemm_ukernel_6x16_avx512 through SIMDe", gemm_ukernel_6x16_avx512_emulated);
+    check_kernel("gemm_ukernel_6x16_avx512 through SIMDe", (kernel_under_test){gemm_ukernel_6x16_avx512_emulated, NULL});
+    check_kernel("gemm_indirect_6x16_avx512 through SIMDe",
+                 (kernel_under_test){NULL, gemm_indirect_6x16_avx512_emulated});
 #else
-    printf("gemm_ukernel_6x16_avx512 through SIMDe: not built, CMake found no SIMDe (Debian: libsimde-dev)\n");
+    printf("the AVX-512 kernels through SIMDe: not built, CMake found no SIMDe (Debian: libsimde-dev)\n");
 #endif
     return test_finish();
 }
