@@ -1,6 +1,7 @@
-/* Each GEMM micro-kernel (packed and indirect) on its own against a double-precision sum: every kc from 1 past the unroll
- * factors and the block size, tile row strides with guard columns that must stay untouched, and
- * accumulation into a non-zero tile. The kernels this CPU runs are called natively; the AVX-512
+/* Each GEMM micro-kernel (packed and indirect) on its own against a double-precision sum: every
+ * kc from 1 past the unroll factors and the block size, tile row strides with guard columns that
+ * must stay untouched, accumulation into a non-zero tile, and every epilogue (start at a bias,
+ * clamp, NaN kept). The kernels this CPU runs are called natively; the AVX-512
  * kernel is also run through SIMDe's portable AVX-512 (when CMake found SIMDe), so that its logic
  * is checked on CPUs without AVX-512. */
 #include "../src/gemm/gemm.h"
@@ -12,9 +13,7 @@
 #include <string.h>
 
 #ifdef JCONV_TEST_AVX512_EMULATED
-void gemm_ukernel_6x16_avx512_emulated(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
-void gemm_indirect_6x16_avx512_emulated(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                                        int64_t ldc);
+GEMM_KERNELS(avx512_emulated)
 #endif
 
 /* The kernel under test: packed, or indirect with B's rows scattered through a larger buffer at
@@ -24,9 +23,10 @@ typedef struct kernel_under_test {
     gemm_indirect_fn indirect;
 } kernel_under_test;
 
-static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc) {
+static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                       const gemm_epilogue *epilogue) {
     if (kernel.packed != NULL) {
-        kernel.packed(kc, a, b, c, ldc);
+        kernel.packed(kc, a, b, c, ldc, epilogue);
         return;
     }
     /* row k goes to a random unaligned place of a buffer with room for every row apart */
@@ -35,8 +35,24 @@ static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, con
     int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
     for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
     for (int64_t k = 0; k < kc; k++) memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
-    kernel.indirect(kc, a, scattered, offsets, c, ldc);
+    kernel.indirect(kc, a, scattered, offsets, c, ldc, epilogue);
     free(scattered), free(offsets);
+}
+
+/* The epilogues: none (c += product), start at a bias or at 0, accumulate and clamp (ReLU, a
+ * narrow clamp), start and clamp. */
+#define EPILOGUES 6
+static const gemm_epilogue *epilogue_case(int which, const float *bias, gemm_epilogue *e) {
+    const gemm_epilogue cases[EPILOGUES] = {
+        {NULL, 0, 0, 0, 0},     {bias, 1, 0, 0, 0},         {NULL, 1, 0, 0, 0},
+        {NULL, 0, 1, 0, INFINITY}, {NULL, 0, 1, -0.3f, 0.4f}, {bias, 1, 1, -0.5f, 0.5f}};
+    *e = cases[which];
+    return which == 0 ? NULL : e;
+}
+
+static double clamp_like_kernel(const gemm_epilogue *e, double v) {
+    if (e == NULL || !e->clamp) return v;
+    return v < e->lo ? e->lo : v > e->hi ? e->hi : v;
 }
 
 static void check_kernel(const char *name, kernel_under_test kernel) {
@@ -44,32 +60,39 @@ static void check_kernel(const char *name, kernel_under_test kernel) {
     const int64_t ldcs[] = {GEMM_NR, GEMM_NR + 5};
     int64_t cases = 0;
     for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
-        for (size_t li = 0; li < 2; li++) {
-            const int64_t kc = kcs[ki], ldc = ldcs[li];
-            float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR);
-            float *c = random_floats(GEMM_MR * ldc), *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-            memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-            run_kernel(kernel, kc, a, b, c, ldc);
-            int64_t bad = -1;
-            for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
-                for (int64_t j = 0; j < ldc && bad < 0; j++) {
-                    const float got = c[i * ldc + j], old = before[i * ldc + j];
-                    if (j >= GEMM_NR) { /* a guard column: untouched, bit for bit */
-                        if (memcmp(&got, &old, sizeof got) != 0) bad = i * ldc + j;
-                        continue;
+        for (size_t li = 0; li < 2; li++)
+            for (int which = 0; which < EPILOGUES; which++) {
+                const int64_t kc = kcs[ki], ldc = ldcs[li];
+                float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                float *c = random_floats(GEMM_MR * ldc), *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                if (which >= 3) a[2] = NAN; /* row 2 is NaN; a clamp must keep it */
+                memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                gemm_epilogue storage;
+                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                run_kernel(kernel, kc, a, b, c, ldc, e);
+                int64_t bad = -1;
+                for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
+                    for (int64_t j = 0; j < ldc && bad < 0; j++) {
+                        const float got = c[i * ldc + j], old = before[i * ldc + j];
+                        if (j >= GEMM_NR) { /* a guard column: untouched, bit for bit */
+                            if (memcmp(&got, &old, sizeof got) != 0) bad = i * ldc + j;
+                            continue;
+                        }
+                        const double start = e == NULL || !e->start ? old : e->bias != NULL ? e->bias[i] : 0.0;
+                        double want = start, magnitude = fabs(start);
+                        for (int64_t k = 0; k < kc; k++) {
+                            want += (double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j];
+                            magnitude += fabs((double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j]);
+                        }
+                        want = clamp_like_kernel(e, want);
+                        if (isnan(want) ? !isnan(got) : !(fabs(got - want) <= (double)(kc + 2) * FLT_EPSILON * magnitude))
+                            bad = i * ldc + j;
                     }
-                    double want = old, magnitude = fabs(old);
-                    for (int64_t k = 0; k < kc; k++) {
-                        want += (double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j];
-                        magnitude += fabs((double)a[k * GEMM_MR + i] * b[k * GEMM_NR + j]);
-                    }
-                    if (!(fabs(got - want) <= (double)(kc + 2) * FLT_EPSILON * magnitude)) bad = i * ldc + j;
-                }
-            CHECK(bad < 0, "%s kc=%lld ldc=%lld: element %lld is wrong", name, (long long)kc, (long long)ldc,
-                  (long long)bad);
-            cases++;
-            free(a), free(b), free(c), free(before);
-        }
+                CHECK(bad < 0, "%s kc=%lld ldc=%lld epilogue %d: element %lld is wrong", name, (long long)kc,
+                      (long long)ldc, which, (long long)bad);
+                cases++;
+                free(a), free(b), free(bias), free(c), free(before);
+            }
     printf("%s: %lld cases\n", name, (long long)cases);
 }
 

@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include <math.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -123,9 +125,16 @@ typedef struct chunk {
     int64_t od, oh0, t0, row_tiles; /* row_tiles: this chunk's tiles per row (the last piece may be short) */
 } chunk;
 
-/* Each micro-tile of the output starts as bias + residual right before the first k block adds
- * into it, and takes the activation right after the last, while it is in L1: no separate passes
- * over the output. buffer: the packed block then a gathered row, or the band. */
+/* The post-ops' activation as the kernels' clamp (none: clamp 0). */
+static gemm_epilogue conv_clamp_epilogue(const jconv_post_ops *post_ops) {
+    gemm_epilogue e = {NULL, 0, post_ops->activation != JCONV_ACTIVATION_NONE, 0.0f, INFINITY};
+    if (post_ops->activation == JCONV_ACTIVATION_CLAMP) e.lo = post_ops->clamp_min, e.hi = post_ops->clamp_max;
+    return e;
+}
+
+/* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
+ * activation in the last: whole tiles in the kernel's epilogue, edge tiles in passes while they
+ * are in L1. buffer: the packed block then a gathered row, or the band. */
 static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
                           const float *residual, float *dst, float *buffer) {
     const conv_geometry *g = &plan->geometry;
@@ -133,6 +142,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
     const int64_t panels = m_panels(g), OW = g->out[2];
     const gemm_ukernel_fn ukernel = gemm_ukernel();
     const gemm_indirect_fn indirect = gemm_indirect();
+    const gemm_epilogue clamp = conv_clamp_epilogue(&plan->post_ops);
     const float *src_group =
         src + (ch->n * g->in_channels + ch->group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
     float *c = dst + (ch->n * g->out_channels + ch->group * M) * P + ch->start; /* row m: c + m * P */
@@ -159,16 +169,28 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             }
             if (cols > GEMM_NR) cols = GEMM_NR;
             float *tile = c + i * GEMM_MR * P + column;
-            if (pc == 0)
-                for (int64_t r = 0; r < rows; r++) {
-                    const int64_t m = i * GEMM_MR + r;
-                    conv_row_init(tile + r * P, cols, plan->bias != NULL ? plan->bias[ch->group * M + m] : 0.0f,
-                                  residual != NULL ? residual + (tile + r * P - dst) : NULL);
-                }
             if (step + 1 < steps) { /* the next tile's output rows, missed in cache on first touch */
                 const int64_t next = ch->rows != NULL ? GEMM_MR * P : GEMM_NR;
                 for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + next, 1);
             }
+            const float *bias = plan->bias != NULL ? plan->bias + ch->group * M + i * GEMM_MR : NULL;
+            if (rows == GEMM_MR && cols == GEMM_NR) {
+                /* a whole tile: the kernel starts it at the bias and clamps it (a residual is
+                 * added to the start first) */
+                if (pc == 0 && residual != NULL)
+                    for (int64_t r = 0; r < rows; r++)
+                        conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f, residual + (tile + r * P - dst));
+                const gemm_epilogue epilogue = {bias, pc == 0 && residual == NULL, pc + kc == K && clamp.clamp,
+                                                clamp.lo, clamp.hi};
+                if (ch->rows != NULL) indirect(kc, a, b, ch->offsets + pc, tile, P, &epilogue);
+                else ukernel(kc, a, b, tile, P, &epilogue);
+                continue;
+            }
+            /* an edge tile: through a scratch tile, with passes for the rest */
+            if (pc == 0)
+                for (int64_t r = 0; r < rows; r++)
+                    conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f,
+                                  residual != NULL ? residual + (tile + r * P - dst) : NULL);
             if (ch->rows != NULL)
                 gemm_indirect_tile_update(indirect, kc, a, b, ch->offsets + pc, tile, P, rows, cols);
             else

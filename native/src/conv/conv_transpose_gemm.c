@@ -154,7 +154,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
                 for (int64_t jp = 0; jp < n_panels; jp++) {
                     memset(tile, 0, sizeof tile);
-                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR);
+                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, NULL);
                     const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
                     scatter_tile(g, tile, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
                 }

@@ -31,24 +31,36 @@ typedef struct gemm_blocking {
 
 gemm_blocking gemm_blocks(void);
 
-typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+/* What a kernel does with its MR x NR product instead of c += product (NULL: just that), so that
+ * a convolution's bias and activation cost no passes over the output:
+ *   start:    c = product + bias[r] for row r (bias NULL: 0); c is not read;
+ *   otherwise c = c + product;
+ *   then, when clamp: c = c < lo ? lo : c > hi ? hi : c (NaN stays NaN; lo <= hi; ReLU: 0, inf).
+ * The sums are the same additions as c += product after c = bias, so the bits are too. */
+typedef struct gemm_epilogue {
+    const float *bias;
+    int start, clamp;
+    float lo, hi;
+} gemm_epilogue;
+
+typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                const gemm_epilogue *epilogue);
 
 /* The indirect micro-kernel: the same product with B's row k read in place, the NR floats at
- * b + offsets[k] (conv_im2col_rows.c points them into a padded copy of the input, so that the
- * im2col rows are never gathered). */
+ * b + offsets[k] (im2col_rows.c points them into a padded band of the input, so that the im2col
+ * rows are never gathered). */
 typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                                 int64_t ldc);
+                                 int64_t ldc, const gemm_epilogue *epilogue);
 
-void gemm_ukernel_6x16_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
-void gemm_indirect_6x16_generic(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                                int64_t ldc);
+#define GEMM_KERNELS(isa)                                                                                      \
+    void gemm_ukernel_6x16_##isa(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,            \
+                                 const gemm_epilogue *epilogue);                                               \
+    void gemm_indirect_6x16_##isa(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c, \
+                                  int64_t ldc, const gemm_epilogue *epilogue);
+GEMM_KERNELS(generic)
 #if defined(__x86_64__) || defined(__i386__)
-void gemm_ukernel_6x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
-void gemm_indirect_6x16_avx2(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                             int64_t ldc);
-void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
-void gemm_indirect_6x16_avx512(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                               int64_t ldc);
+GEMM_KERNELS(avx2)
+GEMM_KERNELS(avx512)
 #endif
 
 /* The micro-kernels for the active ISA (JCONV_ISA lowers it), and the packed one's name for
@@ -57,8 +69,8 @@ gemm_ukernel_fn gemm_ukernel(void);
 gemm_indirect_fn gemm_indirect(void);
 const char *gemm_ukernel_name(void);
 
-/* Adds one micro-tile's product into c: in place when the tile is whole (rows == MR, cols == NR),
- * through a scratch tile at the edges so that nothing outside rows x cols is touched. */
+/* Adds one micro-tile's product into c (no epilogue): in place when the tile is whole (rows == MR,
+ * cols == NR), through a scratch tile at the edges so that nothing outside rows x cols is touched. */
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols);
 /* The same with the indirect kernel. */

@@ -14,9 +14,7 @@
 #include <simde/x86/avx512.h>
 #define gemm_ukernel_6x16_avx512 gemm_ukernel_6x16_avx512_emulated
 #define gemm_indirect_6x16_avx512 gemm_indirect_6x16_avx512_emulated
-void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
-void gemm_indirect_6x16_avx512(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                               int64_t ldc);
+GEMM_KERNELS(avx512)
 #else
 #include <immintrin.h>
 #endif
@@ -24,7 +22,8 @@ void gemm_indirect_6x16_avx512(int64_t kc, const float *a, const float *b, const
 #define FMA_ROW(acc, a_row, bk) acc = _mm512_fmadd_ps(_mm512_set1_ps(a_row), bk, acc)
 
 static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
-                                                              const int64_t *offsets, float *c, int64_t ldc) {
+                                                              const int64_t *offsets, float *c, int64_t ldc,
+                                                              const gemm_epilogue *e) {
     __m512 e0 = _mm512_setzero_ps(), e1 = _mm512_setzero_ps(), e2 = _mm512_setzero_ps();
     __m512 e3 = _mm512_setzero_ps(), e4 = _mm512_setzero_ps(), e5 = _mm512_setzero_ps();
     __m512 o0 = _mm512_setzero_ps(), o1 = _mm512_setzero_ps(), o2 = _mm512_setzero_ps();
@@ -47,14 +46,27 @@ static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const 
     }
     const __m512 rows[GEMM_MR] = {_mm512_add_ps(e0, o0), _mm512_add_ps(e1, o1), _mm512_add_ps(e2, o2),
                                   _mm512_add_ps(e3, o3), _mm512_add_ps(e4, o4), _mm512_add_ps(e5, o5)};
-    for (int r = 0; r < GEMM_MR; r++) _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), rows[r]));
+    if (e == NULL) {
+        for (int r = 0; r < GEMM_MR; r++)
+            _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), rows[r]));
+        return;
+    }
+    /* max(lo, v) and min(hi, v) return v when v is NaN (the second operand), as the scalar clamp */
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
+    for (int r = 0; r < GEMM_MR; r++) {
+        __m512 v = e->start ? _mm512_add_ps(rows[r], _mm512_set1_ps(e->bias != NULL ? e->bias[r] : 0.0f))
+                            : _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), rows[r]);
+        if (e->clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+        _mm512_storeu_ps(c + r * ldc, v);
+    }
 }
 
-void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc) {
-    kernel_6x16(kc, a, b, NULL, c, ldc);
+void gemm_ukernel_6x16_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                              const gemm_epilogue *epilogue) {
+    kernel_6x16(kc, a, b, NULL, c, ldc, epilogue);
 }
 
 void gemm_indirect_6x16_avx512(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
-                               int64_t ldc) {
-    kernel_6x16(kc, a, b, offsets, c, ldc);
+                               int64_t ldc, const gemm_epilogue *epilogue) {
+    kernel_6x16(kc, a, b, offsets, c, ldc, epilogue);
 }

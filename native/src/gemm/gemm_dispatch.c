@@ -67,22 +67,22 @@ static void add_partial_tile(const float *tile, float *c, int64_t ldc, int64_t r
 void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols) {
     if (rows == GEMM_MR && cols == GEMM_NR) {
-        ukernel(kc, a, b, c, ldc);
+        ukernel(kc, a, b, c, ldc, NULL);
         return;
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
-    ukernel(kc, a, b, tile, GEMM_NR);
+    ukernel(kc, a, b, tile, GEMM_NR, NULL);
     add_partial_tile(tile, c, ldc, rows, cols);
 }
 
 void gemm_indirect_tile_update(gemm_indirect_fn kernel, int64_t kc, const float *a, const float *b,
                                const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols) {
     if (rows == GEMM_MR && cols == GEMM_NR) {
-        kernel(kc, a, b, offsets, c, ldc);
+        kernel(kc, a, b, offsets, c, ldc, NULL);
         return;
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
-    kernel(kc, a, b, offsets, tile, GEMM_NR);
+    kernel(kc, a, b, offsets, tile, GEMM_NR, NULL);
     add_partial_tile(tile, c, ldc, rows, cols);
 }
 
