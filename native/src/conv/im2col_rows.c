@@ -121,10 +121,13 @@ void im2col_rows_fill_band(const conv_geometry *g, const im2col_rows_layout *lay
                     int64_t first, end;
                     conv_valid_range(q + skip, SW, IW, width, &first, &end);
                     if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
+                    const int64_t base = q + skip; /* to[t] = in_row[base + t * SW], t in [first, end) */
                     if (SW == 1) {
-                        if (end > first) memcpy(to + first, in_row + first + skip, (size_t)(end - first) * sizeof(float));
+                        if (end > first) memcpy(to + first, in_row + base + first, (size_t)(end - first) * sizeof(float));
+                    } else if (SW == 2) { /* a constant stride the compiler vectorises */
+                        for (int64_t t = first; t < end; t++) to[t] = in_row[base + 2 * t];
                     } else {
-                        for (int64_t t = first; t < end; t++) to[t] = in_row[t * SW + q + skip];
+                        for (int64_t t = first; t < end; t++) to[t] = in_row[base + t * SW];
                     }
                     if (end < width) memset(to + end, 0, (size_t)(width - end) * sizeof(float));
                 }
