@@ -21,6 +21,7 @@ GEMM_KERNELS(avx512_emulated)
 typedef struct kernel_under_test {
     gemm_ukernel_fn packed;
     gemm_indirect_fn indirect;
+    int width; /* the columns it writes: 16, or 8 for the edge kernels */
 } kernel_under_test;
 
 static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
@@ -56,6 +57,7 @@ static double clamp_like_kernel(const gemm_epilogue *e, double v) {
 }
 
 static void check_kernel(const char *name, kernel_under_test kernel) {
+    const int width = kernel.width;
     const int64_t kcs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 255, 256, 257, 384, 1024};
     const int64_t ldcs[] = {GEMM_NR, GEMM_NR + 5};
     int64_t cases = 0;
@@ -74,7 +76,7 @@ static void check_kernel(const char *name, kernel_under_test kernel) {
                 for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
                     for (int64_t j = 0; j < ldc && bad < 0; j++) {
                         const float got = c[i * ldc + j], old = before[i * ldc + j];
-                        if (j >= GEMM_NR) { /* a guard column: untouched, bit for bit */
+                        if (j >= width) { /* a guard column: untouched, bit for bit */
                             if (memcmp(&got, &old, sizeof got) != 0) bad = i * ldc + j;
                             continue;
                         }
@@ -96,29 +98,60 @@ static void check_kernel(const char *name, kernel_under_test kernel) {
     printf("%s: %lld cases\n", name, (long long)cases);
 }
 
+/* The 6 x 8 kernel gives the first 8 columns of the 6 x 16 tile bit for bit (so an output does not
+ * depend on which kernel computed it, whatever the thread split), for every epilogue. */
+static void check_same_bits(const char *name, const gemm_kernels *set) {
+    const int64_t kcs[] = {1, 2, 7, 64, 301};
+    int same = 1;
+    for (int ki = 0; ki < 5; ki++)
+        for (int which = 0; which < EPILOGUES; which++)
+            for (int indirect = 0; indirect < 2; indirect++) {
+                const int64_t kc = kcs[ki];
+                float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                float *c16 = random_floats(GEMM_MR * GEMM_NR), c8[GEMM_MR * GEMM_NR];
+                memcpy(c8, c16, sizeof c8);
+                gemm_epilogue storage;
+                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                const kernel_under_test wide = {indirect ? NULL : set->packed, set->indirect, 16};
+                const kernel_under_test narrow = {indirect ? NULL : set->packed_8, set->indirect_8, 8};
+                run_kernel(wide, kc, a, b, c16, GEMM_NR, e);
+                run_kernel(narrow, kc, a, b, c8, GEMM_NR, e);
+                for (int i = 0; i < GEMM_MR; i++) same &= memcmp(c8 + i * GEMM_NR, c16 + i * GEMM_NR, 8 * sizeof(float)) == 0;
+                free(a), free(b), free(bias), free(c16);
+            }
+    CHECK(same, "%s: the 6 x 8 kernels differ from the 6 x 16 ones' first 8 columns", name);
+}
+
+/* Every kernel of one ISA's set. */
+static void check_kernel_set(const char *isa, const gemm_kernels *set) {
+    char name[128];
+    const kernel_under_test kernels[4] = {
+        {set->packed, NULL, 16}, {NULL, set->indirect, 16}, {set->packed_8, NULL, 8}, {NULL, set->indirect_8, 8}};
+    const char *const names[4] = {"gemm_ukernel_6x16", "gemm_indirect_6x16", "gemm_ukernel_6x8", "gemm_indirect_6x8"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "%s_%s", names[i], isa);
+        check_kernel(name, kernels[i]);
+    }
+    check_same_bits(isa, set);
+}
+
+#define SET_OF(isa) {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa, gemm_indirect_6x8_##isa}
+
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
-    check_kernel("gemm_ukernel_6x16_generic", (kernel_under_test){gemm_ukernel_6x16_generic, NULL});
-    check_kernel("gemm_indirect_6x16_generic", (kernel_under_test){NULL, gemm_indirect_6x16_generic});
+    const gemm_kernels generic = SET_OF(generic);
+    check_kernel_set("generic", &generic);
 #if defined(__x86_64__) || defined(__i386__)
     const char *cpu = jconv_cpu_isa();
-    if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) {
-        check_kernel("gemm_ukernel_6x16_avx2", (kernel_under_test){gemm_ukernel_6x16_avx2, NULL});
-        check_kernel("gemm_indirect_6x16_avx2", (kernel_under_test){NULL, gemm_indirect_6x16_avx2});
-    } else {
-        printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
-    }
-    if (strcmp(cpu, "avx512") == 0) {
-        check_kernel("gemm_ukernel_6x16_avx512", (kernel_under_test){gemm_ukernel_6x16_avx512, NULL});
-        check_kernel("gemm_indirect_6x16_avx512", (kernel_under_test){NULL, gemm_indirect_6x16_avx512});
-    } else {
-        printf("the AVX-512 kernels: not run natively, this CPU (or its OS) has no AVX-512\n");
-    }
+    const gemm_kernels avx2 = SET_OF(avx2), avx512 = SET_OF(avx512);
+    if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) check_kernel_set("avx2", &avx2);
+    else printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
+    if (strcmp(cpu, "avx512") == 0) check_kernel_set("avx512", &avx512);
+    else printf("the AVX-512 kernels: not run natively, this CPU (or its OS) has no AVX-512\n");
 #endif
 #ifdef JCONV_TEST_AVX512_EMULATED
-    check_kernel("gemm_ukernel_6x16_avx512 through SIMDe", (kernel_under_test){gemm_ukernel_6x16_avx512_emulated, NULL});
-    check_kernel("gemm_indirect_6x16_avx512 through SIMDe",
-                 (kernel_under_test){NULL, gemm_indirect_6x16_avx512_emulated});
+    const gemm_kernels emulated = SET_OF(avx512_emulated);
+    check_kernel_set("avx512 through SIMDe", &emulated);
 #else
     printf("the AVX-512 kernels through SIMDe: not built, CMake found no SIMDe (Debian: libsimde-dev)\n");
 #endif

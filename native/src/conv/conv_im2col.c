@@ -140,8 +140,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), OW = g->out[2];
-    const gemm_ukernel_fn ukernel = gemm_ukernel();
-    const gemm_indirect_fn indirect = gemm_indirect();
+    const gemm_kernels *kernels = gemm_kernels_active();
     const gemm_epilogue clamp = conv_clamp_epilogue(&plan->post_ops);
     const float *src_group =
         src + (ch->n * g->in_channels + ch->group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
@@ -174,16 +173,18 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + next, 1);
             }
             const float *bias = plan->bias != NULL ? plan->bias + ch->group * M + i * GEMM_MR : NULL;
-            if (rows == GEMM_MR && cols == GEMM_NR) {
-                /* a whole tile: the kernel starts it at the bias and clamps it (a residual is
-                 * added to the start first) */
+            if (rows == GEMM_MR && (cols == GEMM_NR || cols == 8)) {
+                /* a whole tile (of the 6 x 16 or the 6 x 8 kernel): the kernel starts it at the
+                 * bias and clamps it (a residual is added to the start first) */
                 if (pc == 0 && residual != NULL)
                     for (int64_t r = 0; r < rows; r++)
                         conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f, residual + (tile + r * P - dst));
                 const gemm_epilogue epilogue = {bias, pc == 0 && residual == NULL, pc + kc == K && clamp.clamp,
                                                 clamp.lo, clamp.hi};
-                if (ch->rows != NULL) indirect(kc, a, b, ch->offsets + pc, tile, P, &epilogue);
-                else ukernel(kc, a, b, tile, P, &epilogue);
+                if (ch->rows != NULL)
+                    (cols == 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, ch->offsets + pc, tile, P, &epilogue);
+                else
+                    (cols == 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, P, &epilogue);
                 continue;
             }
             /* an edge tile: through a scratch tile, with passes for the rest */
@@ -192,9 +193,9 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                     conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f,
                                   residual != NULL ? residual + (tile + r * P - dst) : NULL);
             if (ch->rows != NULL)
-                gemm_indirect_tile_update(indirect, kc, a, b, ch->offsets + pc, tile, P, rows, cols);
+                gemm_indirect_tile_update(kernels, kc, a, b, ch->offsets + pc, tile, P, rows, cols);
             else
-                gemm_tile_update(ukernel, kc, a, b, tile, P, rows, cols);
+                gemm_tile_update(kernels, kc, a, b, tile, P, rows, cols);
             if (pc + kc == K)
                 for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
         }

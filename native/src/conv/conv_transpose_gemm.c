@@ -169,7 +169,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
                                          float *dst) {
     const conv_geometry *g = &plan->geometry;
     const int64_t blocks = channel_blocks(g), items = g->batch * g->groups * blocks;
-    const gemm_ukernel_fn ukernel = gemm_ukernel();
+    const gemm_ukernel_fn ukernel = gemm_kernels_active()->packed;
     const gemm_blocking cache_blocks = gemm_blocks();
     const int threads = jconv_threads();
     int failed = 0;

@@ -320,7 +320,7 @@ typedef struct winograd_call {
     float *dst;
     winograd_input_fn input;
     winograd_output_fn output;
-    gemm_ukernel_fn ukernel;
+    const gemm_kernels *kernels;
     int64_t kc; /* the GEMM's k block */
     int64_t panels, total;
 } winograd_call;
@@ -357,7 +357,7 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
         for (int64_t pc = 0; pc < ICg; pc += call->kc) {
             const int64_t kc = ICg - pc < call->kc ? ICg - pc : call->kc;
             for (int64_t jb = 0; jb < b->groups_of_16; jb++)
-                gemm_tile_update(call->ukernel, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,
+                gemm_tile_update(call->kernels, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,
                                  c + jb * WINOGRAD_LANES, b->nt, rows, WINOGRAD_LANES);
         }
     }
@@ -402,7 +402,7 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     memcpy(&max_input, &bits, sizeof max_input);
     if (bits >= 0x7f800000u || (double)max_input > wp->input_limit) return conv_im2col_execute(plan, src, residual, dst);
 
-    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_ukernel(), gemm_blocks().kc,
+    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_kernels_active(), gemm_blocks().kc,
                           (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR, g->batch * wp->layout.tiles_per_image};
     transforms(&call.input, &call.output);
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = wp->layout.positions;

@@ -43,6 +43,21 @@ typedef struct gemm_epilogue {
     float lo, hi;
 } gemm_epilogue;
 
+/* An epilogue read once by a kernel, before its first store to c (which the compiler must assume
+ * could alias the epilogue and its bias): NULL reads as start 0, clamp 0. */
+typedef struct gemm_epilogue_values {
+    int start, clamp;
+    float bias[GEMM_MR], lo, hi;
+} gemm_epilogue_values;
+
+static inline gemm_epilogue_values gemm_epilogue_read(const gemm_epilogue *e) {
+    gemm_epilogue_values v = {e != NULL && e->start, e != NULL && e->clamp, {0}, 0.0f, 0.0f};
+    if (v.start && e->bias != NULL)
+        for (int r = 0; r < GEMM_MR; r++) v.bias[r] = e->bias[r];
+    if (v.clamp) v.lo = e->lo, v.hi = e->hi;
+    return v;
+}
+
 typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                 const gemm_epilogue *epilogue);
 
@@ -52,29 +67,51 @@ typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, floa
 typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
                                  int64_t ldc, const gemm_epilogue *epilogue);
 
-#define GEMM_KERNELS(isa)                                                                                      \
-    void gemm_ukernel_6x16_##isa(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,            \
-                                 const gemm_epilogue *epilogue);                                               \
-    void gemm_indirect_6x16_##isa(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c, \
-                                  int64_t ldc, const gemm_epilogue *epilogue);
+/* The kernels of one ISA: 6 x 16, and 6 x 8 for edge tiles of at most 8 columns (the first 8
+ * columns of the 6 x 16 tile with the same operations in the same order, so the bits of a column
+ * do not depend on which kernel computed it), each packed and indirect. Its file defines
+ * kernel_6x16 and kernel_6x8 (always inlined, offsets NULL for the packed form) and ends with
+ * GEMM_KERNEL_ENTRY_POINTS(isa). */
+typedef struct gemm_kernels {
+    const char *name;
+    gemm_ukernel_fn packed, packed_8;
+    gemm_indirect_fn indirect, indirect_8;
+} gemm_kernels;
+
+#define GEMM_KERNEL_SIGNATURES(isa, tile)                                                                       \
+    void gemm_ukernel_##tile##_##isa(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,          \
+                                     const gemm_epilogue *epilogue);                                             \
+    void gemm_indirect_##tile##_##isa(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c, \
+                                      int64_t ldc, const gemm_epilogue *epilogue);
+#define GEMM_KERNELS(isa) GEMM_KERNEL_SIGNATURES(isa, 6x16) GEMM_KERNEL_SIGNATURES(isa, 6x8)
+#define GEMM_KERNEL_ENTRY_POINT(isa, tile, body)                                                                \
+    void gemm_ukernel_##tile##_##isa(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,          \
+                                     const gemm_epilogue *epilogue) {                                            \
+        body(kc, a, b, NULL, c, ldc, epilogue);                                                                  \
+    }                                                                                                            \
+    void gemm_indirect_##tile##_##isa(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c, \
+                                      int64_t ldc, const gemm_epilogue *epilogue) {                              \
+        body(kc, a, b, offsets, c, ldc, epilogue);                                                               \
+    }
+#define GEMM_KERNEL_ENTRY_POINTS(isa)                                                                           \
+    GEMM_KERNEL_ENTRY_POINT(isa, 6x16, kernel_6x16) GEMM_KERNEL_ENTRY_POINT(isa, 6x8, kernel_6x8)
+
 GEMM_KERNELS(generic)
 #if defined(__x86_64__) || defined(__i386__)
 GEMM_KERNELS(avx2)
 GEMM_KERNELS(avx512)
 #endif
 
-/* The micro-kernels for the active ISA (JCONV_ISA lowers it), and the packed one's name for
- * reports. */
-gemm_ukernel_fn gemm_ukernel(void);
-gemm_indirect_fn gemm_indirect(void);
-const char *gemm_ukernel_name(void);
+/* The kernels for the active ISA level (JCONV_ISA lowers it; NEON CPUs use the generic ones). */
+const gemm_kernels *gemm_kernels_active(void);
 
-/* Adds one micro-tile's product into c (no epilogue): in place when the tile is whole (rows == MR,
- * cols == NR), through a scratch tile at the edges so that nothing outside rows x cols is touched. */
-void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+/* Adds one micro-tile's product into c (no epilogue): in place when the tile is whole (rows == MR
+ * and cols == NR, or cols == 8 for the 6 x 8 kernel), through a scratch tile at the edges so that
+ * nothing outside rows x cols is touched. */
+void gemm_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols);
-/* The same with the indirect kernel. */
-void gemm_indirect_tile_update(gemm_indirect_fn kernel, int64_t kc, const float *a, const float *b,
+/* The same with the indirect kernels. */
+void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
                                const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols);
 
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of

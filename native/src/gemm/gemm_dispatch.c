@@ -6,28 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
-gemm_ukernel_fn gemm_ukernel(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return gemm_ukernel_6x16_avx512;
-    if (jconv_isa_runs_avx2()) return gemm_ukernel_6x16_avx2;
-#endif
-    return gemm_ukernel_6x16_generic;
-}
+#define KERNELS_OF(isa)                                                                                        \
+    {"gemm_ukernel_6x16_" #isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa,      \
+     gemm_indirect_6x8_##isa}
 
-gemm_indirect_fn gemm_indirect(void) {
+const gemm_kernels *gemm_kernels_active(void) {
+    static const gemm_kernels generic = KERNELS_OF(generic);
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return gemm_indirect_6x16_avx512;
-    if (jconv_isa_runs_avx2()) return gemm_indirect_6x16_avx2;
+    static const gemm_kernels avx2 = KERNELS_OF(avx2), avx512 = KERNELS_OF(avx512);
+    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return &avx512;
+    if (jconv_isa_runs_avx2()) return &avx2;
 #endif
-    return gemm_indirect_6x16_generic;
-}
-
-const char *gemm_ukernel_name(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (gemm_ukernel() == gemm_ukernel_6x16_avx512) return "gemm_ukernel_6x16_avx512";
-    if (gemm_ukernel() == gemm_ukernel_6x16_avx2) return "gemm_ukernel_6x16_avx2";
-#endif
-    return "gemm_ukernel_6x16_generic";
+    return &generic;
 }
 
 static int64_t round_down_clamped(int64_t value, int64_t multiple, int64_t lo, int64_t hi) {
@@ -52,7 +42,8 @@ const char *jconv_gemm_info(void) {
     int64_t l1d, l2;
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
-    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)", gemm_ukernel_name(),
+    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
+             gemm_kernels_active()->name,
              GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc, (long long)(l1d / 1024),
              (long long)(l2 / 1024), sources[source]);
     return line;
@@ -64,20 +55,25 @@ static void add_partial_tile(const float *tile, float *c, int64_t ldc, int64_t r
         for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
 }
 
-void gemm_tile_update(gemm_ukernel_fn ukernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+/* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
+static int whole_tile(int64_t rows, int64_t cols) { return rows == GEMM_MR && (cols == GEMM_NR || cols == 8); }
+
+void gemm_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                       int64_t rows, int64_t cols) {
-    if (rows == GEMM_MR && cols == GEMM_NR) {
-        ukernel(kc, a, b, c, ldc, NULL);
+    const gemm_ukernel_fn kernel = cols <= 8 ? kernels->packed_8 : kernels->packed;
+    if (whole_tile(rows, cols)) {
+        kernel(kc, a, b, c, ldc, NULL);
         return;
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
-    ukernel(kc, a, b, tile, GEMM_NR, NULL);
+    kernel(kc, a, b, tile, GEMM_NR, NULL);
     add_partial_tile(tile, c, ldc, rows, cols);
 }
 
-void gemm_indirect_tile_update(gemm_indirect_fn kernel, int64_t kc, const float *a, const float *b,
+void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
                                const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols) {
-    if (rows == GEMM_MR && cols == GEMM_NR) {
+    const gemm_indirect_fn kernel = cols <= 8 ? kernels->indirect_8 : kernels->indirect;
+    if (whole_tile(rows, cols)) {
         kernel(kc, a, b, offsets, c, ldc, NULL);
         return;
     }
