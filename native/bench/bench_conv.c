@@ -57,6 +57,52 @@ typedef struct options {
     int onednn, winograd;
 } options;
 
+/* One side of a layer's comparison: the jconv plan, or a oneDNN primitive (declined: not run). */
+typedef struct contender {
+    jconv_conv_plan *plan;
+#ifdef JCONV_WITH_ONEDNN
+    onednn_layer *onednn;
+#else
+    void *onednn;
+#endif
+    char impl[64];
+    int declined;
+} contender;
+
+static void run_contender(const contender *c, const float *x, float *y) {
+    if (c->plan != NULL) jconv_conv_plan_execute(c->plan, x, NULL, y);
+#ifdef JCONV_WITH_ONEDNN
+    else onednn_run(c->onednn);
+#endif
+}
+
+/* A warm-up run each (caches, pages, threads), then rounds until every contender has 3 runs and
+ * min_time has passed per contender; medians in milliseconds (0 for a declined one). */
+static void time_contenders(const contender *runs, int count, double min_time, const float *x, float *y,
+                            double *medians) {
+    enum { MAX_REPS = 1000 };
+    static double times[3][MAX_REPS];
+    int live = 0;
+    for (int i = 0; i < count; i++) {
+        if (runs[i].declined) continue;
+        run_contender(&runs[i], x, y);
+        live++;
+    }
+    int reps = 0;
+    const double start = bench_now_seconds();
+    while (reps < MAX_REPS && (reps < 3 || bench_now_seconds() - start < min_time * live)) {
+        for (int turn = 0; turn < count; turn++) {
+            const int i = (turn + reps) % count;
+            if (runs[i].declined) continue;
+            const double t0 = bench_now_seconds();
+            run_contender(&runs[i], x, y);
+            times[i][reps] = bench_now_seconds() - t0;
+        }
+        reps++;
+    }
+    for (int i = 0; i < count; i++) medians[i] = runs[i].declined ? 0.0 : bench_median(times[i], reps) * 1e3;
+}
+
 static void bench_layer(const layer *l, const options *o) {
     const int transposed = strcmp(l->op, "convT") == 0;
     jconv_conv_transpose_desc d;
@@ -94,33 +140,31 @@ static void bench_layer(const layer *l, const options *o) {
     if (status != JCONV_OK) {
         printf("%-16s %-14s %s\n", l->name, "-", jconv_last_error());
     } else {
-        enum { MAX_REPS = 1000 };
-        static double times[MAX_REPS];
-        jconv_conv_plan_execute(plan, x, NULL, y); /* warm-up: caches, pages, threads */
-        int reps = 0;
-        const double start = bench_now_seconds();
-        while (reps < MAX_REPS && (reps < 3 || bench_now_seconds() - start < o->min_time)) {
-            const double t0 = bench_now_seconds();
-            jconv_conv_plan_execute(plan, x, NULL, y);
-            times[reps++] = bench_now_seconds() - t0;
+        /* The contenders run in turn, one execution each per round (the first of a round changes
+         * every round), so that a slow spell of this shared machine hits all of them alike. */
+        contender runs[3] = {{plan, NULL, {0}, 0}};
+        int count = 1;
+#ifdef JCONV_WITH_ONEDNN
+        for (int winograd = 0; o->onednn && winograd <= (o->winograd && !transposed); winograd++) {
+            runs[count].onednn = onednn_prepare(l, winograd, runs[count].impl, sizeof runs[count].impl);
+            runs[count].declined = runs[count].onednn == NULL;
+            count++;
         }
-        const double median = bench_median(times, reps) * 1e3, gflops = flops / median * 1e-6;
+#endif
+        double medians[3];
+        time_contenders(runs, count, o->min_time, x, y, medians);
+        const double median = medians[0], gflops = flops / median * 1e-6;
         printf("%-16s %-14s %9.3f %8.1f %6.1f%%", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,
                100.0 * gflops / o->peak);
-#ifdef JCONV_WITH_ONEDNN
-        if (o->onednn) {
-            char impl[64];
-            const double theirs = onednn_time_layer(l, 0, o->min_time, impl, sizeof impl);
-            if (theirs > 0)
-                printf("  %9.3f %8.1f %6.2fx  %-18s", theirs, flops / theirs * 1e-6, theirs / median, impl);
-            else
-                printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
-            if (o->winograd && !transposed) {
-                const double wino = onednn_time_layer(l, 1, o->min_time, impl, sizeof impl);
-                if (wino > 0) printf("  winograd %9.3f ms %8.1f GFLOP/s %6.2fx", wino, flops / wino * 1e-6, wino / median);
-                else printf("  winograd declined");
-            }
+        for (int i = 1; i < count; i++) {
+            const double theirs = medians[i];
+            if (i == 1 && runs[i].declined) printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
+            else if (i == 1) printf("  %9.3f %8.1f %6.2fx  %-18s", theirs, flops / theirs * 1e-6, theirs / median, runs[i].impl);
+            else if (runs[i].declined) printf("  winograd declined");
+            else printf("  winograd %9.3f ms %8.1f GFLOP/s %6.2fx", theirs, flops / theirs * 1e-6, theirs / median);
         }
+#ifdef JCONV_WITH_ONEDNN
+        for (int i = 1; i < count; i++) onednn_release(runs[i].onednn);
 #endif
         printf("\n");
         fflush(stdout);

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-double bench_now_seconds(void);
-double bench_median(double *times, int count);
+struct onednn_layer {
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t primitive;
+    dnnl_memory_t src, weights, bias, dst;
+};
 
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
@@ -27,7 +30,7 @@ static dnnl_memory_t create_memory(dnnl_primitive_desc_t pd, dnnl_query_t what) 
     return m;
 }
 
-double onednn_time_layer(const layer *l, int winograd, double min_time, char *impl, int impl_size) {
+onednn_layer *onednn_prepare(const layer *l, int winograd, char *impl, int impl_size) {
     if (engine == NULL) {
         dnnl_engine_create(&engine, dnnl_cpu, 0);
         dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
@@ -74,34 +77,35 @@ double onednn_time_layer(const layer *l, int winograd, double min_time, char *im
                                                        &src_md, &w_md, &b_md, &dst_md, strides, dilates, pad_l, pad_r);
         if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, NULL, engine, NULL);
     }
-    if (st != dnnl_success) return -1.0;
+    if (st != dnnl_success) return NULL;
     const char *name = NULL;
     dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
     snprintf(impl, (size_t)impl_size, "%s", name != NULL ? name : "?");
 
-    dnnl_memory_t src = create_memory(pd, dnnl_query_src_md), w = create_memory(pd, dnnl_query_weights_md);
-    dnnl_memory_t dst = create_memory(pd, dnnl_query_dst_md), bias;
-    dnnl_memory_create(&bias, &b_md, engine, DNNL_MEMORY_ALLOCATE);
+    onednn_layer *o = calloc(1, sizeof *o);
+    o->pd = pd;
+    o->src = create_memory(pd, dnnl_query_src_md), o->weights = create_memory(pd, dnnl_query_weights_md);
+    o->dst = create_memory(pd, dnnl_query_dst_md);
+    dnnl_memory_create(&o->bias, &b_md, engine, DNNL_MEMORY_ALLOCATE);
     void *bias_data;
-    dnnl_memory_get_data_handle(bias, &bias_data);
+    dnnl_memory_get_data_handle(o->bias, &bias_data);
     memset(bias_data, 0, dnnl_memory_desc_get_size(&b_md));
-    dnnl_primitive_t prim;
-    dnnl_primitive_create(&prim, pd);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}};
-    enum { MAX_REPS = 1000 };
-    static double times[MAX_REPS];
-    dnnl_primitive_execute(prim, stream, 4, args); /* warm-up */
+    dnnl_primitive_create(&o->primitive, pd);
+    return o;
+}
+
+void onednn_run(onednn_layer *o) {
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, o->src}, {DNNL_ARG_WEIGHTS, o->weights}, {DNNL_ARG_BIAS, o->bias}, {DNNL_ARG_DST, o->dst}};
+    dnnl_primitive_execute(o->primitive, stream, 4, args);
     dnnl_stream_wait(stream);
-    int reps = 0;
-    const double start = bench_now_seconds();
-    while (reps < MAX_REPS && (reps < 3 || bench_now_seconds() - start < min_time)) {
-        const double t0 = bench_now_seconds();
-        dnnl_primitive_execute(prim, stream, 4, args);
-        dnnl_stream_wait(stream);
-        times[reps++] = bench_now_seconds() - t0;
-    }
-    dnnl_primitive_destroy(prim);
-    dnnl_memory_destroy(src), dnnl_memory_destroy(w), dnnl_memory_destroy(bias), dnnl_memory_destroy(dst);
-    dnnl_primitive_desc_destroy(pd);
-    return bench_median(times, reps) * 1e3;
+}
+
+void onednn_release(onednn_layer *o) {
+    if (o == NULL) return;
+    dnnl_primitive_destroy(o->primitive);
+    dnnl_memory_destroy(o->src), dnnl_memory_destroy(o->weights), dnnl_memory_destroy(o->bias);
+    dnnl_memory_destroy(o->dst);
+    dnnl_primitive_desc_destroy(o->pd);
+    free(o);
 }

@@ -4,10 +4,15 @@
 
 #include "layer_suite.h"
 
-/* Times layer l (op conv or convT) through oneDNN's convolution_auto (or its Winograd when winograd
- * is set), memory formats `any`, reorders not timed. Returns the median milliseconds over at least
- * 3 runs lasting min_time seconds, or -1 when oneDNN declines the layer. impl receives oneDNN's
+typedef struct onednn_layer onednn_layer;
+
+/* Layer l (op conv or convT) as a oneDNN primitive: convolution_auto (or its Winograd when winograd
+ * is set), memory formats `any` (its blocked layouts; the reorders into them are not part of a
+ * run), zero-filled buffers. NULL when oneDNN declines the layer. impl receives oneDNN's
  * implementation name. */
-double onednn_time_layer(const layer *l, int winograd, double min_time, char *impl, int impl_size);
+onednn_layer *onednn_prepare(const layer *l, int winograd, char *impl, int impl_size);
+/* One execution, waited for. */
+void onednn_run(onednn_layer *layer);
+void onednn_release(onednn_layer *layer);
 
 #endif
