@@ -13,6 +13,7 @@
  * values nobody stores (the band is wide enough that they read inside it). */
 #include "im2col_rows.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,12 @@ static int forced_mode(void) {
     static _Atomic int mode = -1; /* 0 auto, 1 gather, 2 rows */
     if (atomic_load(&mode) < 0) {
         const char *value = getenv("JCONV_IM2COL_B");
-        atomic_store(&mode, value == NULL ? 0 : strcmp(value, "gather") == 0 ? 1 : strcmp(value, "rows") == 0 ? 2 : 0);
+        int chosen = 0;
+        if (value != NULL && strcmp(value, "gather") == 0) chosen = 1;
+        else if (value != NULL && strcmp(value, "rows") == 0) chosen = 2;
+        else if (value != NULL && value[0] != '\0')
+            fprintf(stderr, "jconv: JCONV_IM2COL_B=%s is not gather or rows; ignored\n", value);
+        atomic_store(&mode, chosen);
     }
     return atomic_load(&mode);
 }
