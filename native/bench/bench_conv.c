@@ -8,6 +8,7 @@
  * rows: the GEMM engine without any rearrangement), FLOPs 2 N^3.
  * Usage: jconv_bench [--suite FILE] [--algo NAME] [--threads N] [--filter TEXT] [--min-time S]
  *                    [--no-onednn] [--winograd] [--sgemm N] */
+#include "bench_time.h"
 #include "fma_peak.h"
 #include "jconv.h"
 #include "layer_suite.h"
@@ -23,27 +24,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-double bench_now_seconds(void) {
-    struct timespec t;
-#if defined(CLOCK_MONOTONIC)
-    clock_gettime(CLOCK_MONOTONIC, &t);
-#else
-    timespec_get(&t, TIME_UTC);
-#endif
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts times in place and returns their median. */
-double bench_median(double *times, int count) {
-    qsort(times, (size_t)count, sizeof(double), compare_doubles);
-    return count % 2 ? times[count / 2] : 0.5 * (times[count / 2 - 1] + times[count / 2]);
-}
 
 static float *filled(int64_t count) {
     float *values = malloc((size_t)count * sizeof(float));

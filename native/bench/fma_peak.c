@@ -2,6 +2,8 @@
  * Compiled with -mavx2 -mfma on x86-64 (CMake); used only when the CPU has them. */
 #include "fma_peak.h"
 
+#include "bench_time.h"
+
 #include <stdint.h>
 #include <time.h>
 
@@ -9,7 +11,6 @@
 #include <omp.h>
 #endif
 
-double bench_now_seconds(void);
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
