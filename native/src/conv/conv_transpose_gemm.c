@@ -143,6 +143,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
     float tile[GEMM_MR * GEMM_NR];
+    const gemm_epilogue fresh = {NULL, 1, 0, 0.0f, 0.0f}; /* start at 0: no zeroing, no reading of the tile */
     for (int64_t p0 = 0; p0 < P_in; p0 += cache_blocks.nc) {
         const int64_t pn = P_in - p0 < cache_blocks.nc ? P_in - p0 : cache_blocks.nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
@@ -153,8 +154,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
                 for (int64_t jp = 0; jp < n_panels; jp++) {
-                    memset(tile, 0, sizeof tile);
-                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, NULL);
+                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, &fresh); /* the tile = the product */
                     const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
                     scatter_tile(g, tile, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
                 }
