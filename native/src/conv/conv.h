@@ -60,10 +60,20 @@ static inline void conv_row_init(float *out, int64_t count, float bias, const fl
     }
 }
 
-/* Applies the post-ops' activation to a finished row. */
+/* Applies the post-ops' activation to a finished row, as conv_activate does. The bounds are read
+ * into locals first: the stores to out could alias post_ops as far as the compiler knows, and
+ * re-reading it per element kept the loop scalar (ReLU cost 2-3x the depthwise convolution). */
 static inline void conv_row_activate(const jconv_post_ops *post_ops, float *out, int64_t count) {
-    if (post_ops->activation == JCONV_ACTIVATION_NONE) return;
-    for (int64_t i = 0; i < count; i++) out[i] = conv_activate(post_ops, out[i]);
+    const float lo = post_ops->clamp_min, hi = post_ops->clamp_max;
+    switch (post_ops->activation) {
+    case JCONV_ACTIVATION_RELU:
+        for (int64_t i = 0; i < count; i++) out[i] = out[i] < 0.0f ? 0.0f : out[i]; /* NaN stays NaN */
+        break;
+    case JCONV_ACTIVATION_CLAMP:
+        for (int64_t i = 0; i < count; i++) out[i] = out[i] < lo ? lo : (out[i] > hi ? hi : out[i]);
+        break;
+    default: break;
+    }
 }
 
 struct jconv_conv_plan;
