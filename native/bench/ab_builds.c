@@ -1,7 +1,9 @@
 /* Two builds of libjconv side by side in one process: each conv and convT layer of a suite runs
  * as a plan of each build, executions alternating (A B, B A, ...), and the medians and their
- * ratio are printed. On a shared, noisy machine a change of a few percent is visible this way when
- * separate bench runs differ by more than that between themselves.
+ * ratio are printed. On a shared, noisy machine this shows changes that separate bench runs, which
+ * differ by 20-40% between themselves, hide. Two builds also differ by where their code lands:
+ * layers whose code did not change can read up to about 10% apart, so smaller effects need the
+ * layers the change did not touch as controls.
  * Usage: jconv_ab LIB_A LIB_B [--suite FILE] [--filter TEXT] [--threads N] [--reps R] [--relu]
  *   e.g. jconv_ab /tmp/before/libjconv.so build/libjconv.so --filter 1x1 --threads 1 */
 #include "bench_time.h"
