@@ -38,18 +38,6 @@ static inline float conv_activate(const jconv_post_ops *post_ops, float v) {
     }
 }
 
-/* The first and one-past-last o in [0, out_count) with 0 <= o * stride + offset < in_count. */
-static inline void conv_valid_range(int64_t offset, int64_t stride, int64_t in_count, int64_t out_count,
-                                    int64_t *first, int64_t *end) {
-    /* o * stride + offset >= 0  <=>  o >= ceil(-offset / stride) */
-    *first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    /* o * stride + offset <= in_count - 1  <=>  o <= floor((in_count - 1 - offset) / stride) */
-    const int64_t last_numerator = in_count - 1 - offset;
-    *end = last_numerator < 0 ? 0 : last_numerator / stride + 1;
-    if (*end > out_count) *end = out_count;
-    if (*first > *end) *first = *end;
-}
-
 /* Starts an output row as bias + residual (residual may be NULL, or alias out: each element is read
  * before it is written), the value every algorithm accumulates onto. */
 static inline void conv_row_init(float *out, int64_t count, float bias, const float *residual) {

@@ -30,7 +30,7 @@ static void accumulate_row(const conv_geometry *g, const float *src_plane, const
                     const float w = w_row[kw];
                     const int64_t offset = kw * DW - PW; /* iw = ow * SW + offset */
                     int64_t first, end;
-                    conv_valid_range(offset, SW, IW, OW, &first, &end);
+                    jconv_valid_range(offset, SW, IW, OW, &first, &end);
                     if (SW == 1) {
                         for (int64_t ow = first; ow < end; ow++) out[ow] += w * in_row[ow + offset];
                     } else {

@@ -72,7 +72,7 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
             const float *in_row = channel + (id * IH + ih) * IW;
             /* outputs ow + t, t in [first, end), read inside the row: iw = (ow + t) * SW + off_w */
             int64_t first, end;
-            conv_valid_range(ow * SW + off_w, SW, IW, run, &first, &end);
+            jconv_valid_range(ow * SW + off_w, SW, IW, run, &first, &end);
             if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
             if (SW == 1) {
                 if (end > first) memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));

@@ -37,7 +37,7 @@ static void accumulate_row(const conv_geometry *g, const float *src_image, const
                     const float w = w_row[kw];
                     const int64_t offset = kw * DW - PW; /* ow = iw * SW + offset */
                     int64_t first, end;
-                    conv_valid_range(offset, SW, OW, IW, &first, &end);
+                    jconv_valid_range(offset, SW, OW, IW, &first, &end);
                     for (int64_t iw = first; iw < end; iw++) out[iw * SW + offset] += w * in_row[iw];
                 }
             }

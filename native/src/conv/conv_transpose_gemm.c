@@ -113,7 +113,7 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
             const int64_t od = base_d[q] + off_d, oh = base_h[q] + off_h, ow = base_w[q] + off_w;
             if ((uint64_t)od >= (uint64_t)OD || (uint64_t)oh >= (uint64_t)OH) continue;
             int64_t first, end; /* run columns c0 + j, j in [first, end), land inside the output row */
-            conv_valid_range(ow, SW, OW, start[q + 1] - start[q], &first, &end);
+            jconv_valid_range(ow, SW, OW, start[q + 1] - start[q], &first, &end);
             float *out_row = plane + (od * OH + oh) * OW; /* column ow + j * SW */
             const float *from = t + start[q];
             if (SW == 1) {

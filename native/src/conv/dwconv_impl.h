@@ -61,8 +61,8 @@ static void plane_3x3_direct(const conv_geometry *g, const float *in_plane, cons
     const int64_t left = g->pad_begin[2];
     /* ow in [first, end): 0 <= ow * SW - left and ow * SW - left + 2 < IW */
     int64_t first, end, first2, end2;
-    conv_valid_range(-left, SW, IW, OW, &first, &end);
-    conv_valid_range(2 - left, SW, IW, OW, &first2, &end2);
+    jconv_valid_range(-left, SW, IW, OW, &first, &end);
+    jconv_valid_range(2 - left, SW, IW, OW, &first2, &end2);
     if (first2 > first) first = first2;
     if (end2 < end) end = end2;
     if (end < first) end = first;

@@ -125,7 +125,7 @@ void im2col_rows_fill_band(const conv_geometry *g, const im2col_rows_layout *lay
                     /* phase q, index t: input column t * SW + q + skip */
                     float *to = to_row + q * width;
                     int64_t first, end;
-                    conv_valid_range(q + skip, SW, IW, width, &first, &end);
+                    jconv_valid_range(q + skip, SW, IW, width, &first, &end);
                     if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
                     const int64_t base = q + skip; /* to[t] = in_row[base + t * SW], t in [first, end) */
                     if (SW == 1) {

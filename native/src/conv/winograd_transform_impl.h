@@ -212,7 +212,7 @@ static void gather_patch(const winograd_layout *w, const conv_geometry *g, const
     const int64_t IW = g->in[2], TD = w->tile_in[0], TH = w->tile_in[1], TW = w->tile_in[2];
     const int64_t col = at->origin[lane][2] - g->pad_begin[2];
     int64_t first, end; /* the patch's columns inside the input row */
-    conv_valid_range(col, 1, IW, TW, &first, &end);
+    jconv_valid_range(col, 1, IW, TW, &first, &end);
     for (int64_t dd = 0; dd < TD; dd++)
         for (int64_t hh = 0; hh < TH; hh++) {
             float *t = scratch + (dd * TH + hh) * TW * WINOGRAD_LANES + lane;

@@ -34,6 +34,18 @@ static inline int jconv_multiply_checked(int64_t a, int64_t b, int64_t *product)
     return !__builtin_mul_overflow(a, b, product) && *product <= JCONV_MAX_ELEMENTS;
 }
 
+/* The first and one-past-last o in [0, out_count) with 0 <= o * stride + offset < in_count. */
+static inline void jconv_valid_range(int64_t offset, int64_t stride, int64_t in_count, int64_t out_count,
+                                     int64_t *first, int64_t *end) {
+    /* o * stride + offset >= 0  <=>  o >= ceil(-offset / stride) */
+    *first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    /* o * stride + offset <= in_count - 1  <=>  o <= floor((in_count - 1 - offset) / stride) */
+    const int64_t last_numerator = in_count - 1 - offset;
+    *end = last_numerator < 0 ? 0 : last_numerator / stride + 1;
+    if (*end > out_count) *end = out_count;
+    if (*first > *end) *first = *end;
+}
+
 /* Checks a tensor shape (non-NULL, every dim >= 1, element count within JCONV_MAX_ELEMENTS) and
  * writes its element count; the message names `what`. */
 jconv_status jconv_check_shape(const char *what, int rank, const int64_t *shape, int64_t *count);
