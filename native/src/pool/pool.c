@@ -90,8 +90,7 @@ static jconv_status pool_geometry_init(const jconv_pool_desc *d, pool_geometry *
 /* The first index a window starting at `start` reads inside [0, in): padded cells are skipped a
  * dilation step at a time, as PyTorch does (its max pooling reports that index when nothing wins). */
 static int64_t first_inside(int64_t start, int64_t dilation) {
-    while (start < 0) start += dilation;
-    return start;
+    return start >= 0 ? start : start + (-start + dilation - 1) / dilation * dilation;
 }
 
 static void max_pool_row(const pool_geometry *g, const float *plane, int64_t od, int64_t oh, float *out,
@@ -125,6 +124,18 @@ static void max_pool_row(const pool_geometry *g, const float *plane, int64_t od,
     }
 }
 
+/* The taps [first, end) along W that land inside the row for at least one output: a window may
+ * be far wider than the input (kernel 10^9, padding half of it), and a loop over all its taps
+ * would run that long; outside this range no tap reads anything. */
+static void taps_inside(const pool_geometry *g, int64_t *first, int64_t *end) {
+    const int64_t DW = g->dilation[2];
+    const int64_t lo = g->pad[2] - (g->out[2] - 1) * g->stride[2]; /* kw * DW >= lo */
+    const int64_t hi = g->pad[2] + g->in[2] - 1;                   /* kw * DW <= hi */
+    *first = lo <= 0 ? 0 : (lo + DW - 1) / DW;
+    *end = hi / DW + 1 < g->kernel[2] ? hi / DW + 1 : g->kernel[2];
+    if (*first > *end) *first = *end;
+}
+
 /* Max pooling of one output row without indices, vectorised over the row's outputs: every window
  * row (id, ih) and tap kw, in the order max_pool_row visits them per output, updates all the
  * outputs it reaches, so each output sees the same values in the same order (the same result,
@@ -137,11 +148,13 @@ static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, 
     int64_t h_end = h_start + (g->kernel[1] - 1) * g->dilation[1] + 1;
     if (d_end > ID) d_end = ID;
     if (h_end > IH) h_end = IH;
+    int64_t kw_first, kw_end;
+    taps_inside(g, &kw_first, &kw_end);
     for (int64_t ow = 0; ow < OW; ow++) out[ow] = -INFINITY;
     for (int64_t id = first_inside(d_start, g->dilation[0]); id < d_end; id += g->dilation[0])
         for (int64_t ih = first_inside(h_start, g->dilation[1]); ih < h_end; ih += g->dilation[1]) {
             const float *row = plane + (id * IH + ih) * IW;
-            for (int64_t kw = 0; kw < g->kernel[2]; kw++) {
+            for (int64_t kw = kw_first; kw < kw_end; kw++) {
                 const int64_t offset = kw * g->dilation[2] - g->pad[2]; /* column of output ow: ow * SW + offset */
                 int64_t first, end;
                 jconv_valid_range(offset, SW, IW, OW, &first, &end);
@@ -182,11 +195,13 @@ static void avg_pool_row(const pool_geometry *g, int count_include_pad, const fl
     if (h0 < 0) h0 = 0;
     if (d1 > ID) d1 = ID;
     if (h1 > IH) h1 = IH;
+    int64_t kw_first, kw_end;
+    taps_inside(g, &kw_first, &kw_end);
     for (int64_t ow = 0; ow < OW; ow++) out[ow] = 0.0f;
     for (int64_t id = d0; id < d1; id++)
         for (int64_t ih = h0; ih < h1; ih++) {
             const float *row = plane + (id * IH + ih) * IW;
-            for (int64_t kw = 0; kw < g->kernel[2]; kw++) {
+            for (int64_t kw = kw_first; kw < kw_end; kw++) {
                 int64_t first, end;
                 jconv_valid_range(kw - PW, SW, IW, OW, &first, &end);
                 if (SW == 1) {
