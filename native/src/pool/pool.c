@@ -162,17 +162,17 @@ static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, 
                 if (SW == 1) {
                     for (int64_t ow = first; ow < end; ow++) {
                         const float v = row[ow + offset], m = out[ow];
-                        out[ow] = (v > m) | (v != v) ? v : m;
+                        out[ow] = ((v > m) | (v != v)) ? v : m;
                     }
                 } else if (SW == 2) {
                     for (int64_t ow = first; ow < end; ow++) {
                         const float v = row[2 * ow + offset], m = out[ow];
-                        out[ow] = (v > m) | (v != v) ? v : m;
+                        out[ow] = ((v > m) | (v != v)) ? v : m;
                     }
                 } else {
                     for (int64_t ow = first; ow < end; ow++) {
                         const float v = row[ow * SW + offset], m = out[ow];
-                        out[ow] = (v > m) | (v != v) ? v : m;
+                        out[ow] = ((v > m) | (v != v)) ? v : m;
                     }
                 }
             }
