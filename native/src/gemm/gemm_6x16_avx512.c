@@ -1,7 +1,7 @@
-/* The AVX-512 micro-kernels (6 x 16 and 6 x 8, packed and indirect, as in the AVX2 file): one zmm
- * of 16 floats per tile row. Six rows give only six FMA chains, fewer than the 8-10 in flight that
- * two FMA pipes of 4-cycle latency need, so even and odd k accumulate into separate registers (12
- * chains) summed at the end. Per k: one load of B and six FMAs whose A operand is a broadcast from
+/* The AVX-512 micro-kernels (6 x 16 and 6 x 8, packed and indirect, one body): one zmm of 16
+ * floats per tile row (the 6 x 8 kernel reads and writes only the first 8 columns of c). Six rows
+ * give only six FMA chains, fewer than the 8-10 in flight that two FMA pipes of 4-cycle latency
+ * need, so even and odd k accumulate into separate registers (12 chains) summed at the end. Per k: one load of B and six FMAs whose A operand is a broadcast from
  * memory. Compiled with -mavx512f -mfma for this file only (CMake); called only when the CPU and
  * the OS have AVX-512.
  *
@@ -18,9 +18,12 @@
 
 #define FMA_ROW(acc, a_row, bk) acc = _mm512_fmadd_ps(_mm512_set1_ps(a_row), bk, acc)
 
-static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
-                                                              const int64_t *offsets, float *c, int64_t ldc,
-                                                              const gemm_epilogue *e) {
+/* The 6 x 16 product; c is read and written in all 16 columns, or (narrow) in the first 8 only,
+ * from the low halves of the same registers (B's rows are 16 floats wide in the panels and the
+ * band alike, so the loads stay inside). */
+static inline __attribute__((always_inline)) void kernel_6xn(int narrow, int64_t kc, const float *a,
+                                                             const float *b, const int64_t *offsets, float *c,
+                                                             int64_t ldc, const gemm_epilogue *e) {
     __m512 e0 = _mm512_setzero_ps(), e1 = _mm512_setzero_ps(), e2 = _mm512_setzero_ps();
     __m512 e3 = _mm512_setzero_ps(), e4 = _mm512_setzero_ps(), e5 = _mm512_setzero_ps();
     __m512 o0 = _mm512_setzero_ps(), o1 = _mm512_setzero_ps(), o2 = _mm512_setzero_ps();
@@ -48,52 +51,34 @@ static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const 
     const __m512 lo = _mm512_set1_ps(values.lo), hi = _mm512_set1_ps(values.hi);
 #pragma GCC unroll 6
     for (int r = 0; r < GEMM_MR; r++) {
+        float *to = c + r * ldc;
+        if (narrow) { /* the same lane operations on the low 8 lanes */
+            const __m256 acc = _mm512_castps512_ps256(rows[r]);
+            __m256 v = values.start ? _mm256_add_ps(acc, _mm256_set1_ps(values.bias[r]))
+                                    : _mm256_add_ps(_mm256_loadu_ps(to), acc);
+            if (values.clamp) v = _mm256_min_ps(_mm512_castps512_ps256(hi), _mm256_max_ps(_mm512_castps512_ps256(lo), v));
+            _mm256_storeu_ps(to, v);
+            continue;
+        }
         __m512 v = values.start ? _mm512_add_ps(rows[r], _mm512_set1_ps(values.bias[r]))
-                                : _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), rows[r]);
+                                : _mm512_add_ps(_mm512_loadu_ps(to), rows[r]);
         if (values.clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-        _mm512_storeu_ps(c + r * ldc, v);
+        _mm512_storeu_ps(to, v);
     }
 }
 
-/* The first 8 columns of kernel_6x16 in a ymm per row, with the same operations in the same order
- * (even and odd k apart), so a column has the same bits whichever kernel computed it. */
+static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
+                                                              const int64_t *offsets, float *c, int64_t ldc,
+                                                              const gemm_epilogue *e) {
+    kernel_6xn(0, kc, a, b, offsets, c, ldc, e);
+}
+
+/* The first 8 columns of the same lanes, so the bits are those of kernel_6x16. A ymm k loop
+ * would not be faster here: a zmm FMA costs what a ymm one does. */
 static inline __attribute__((always_inline)) void kernel_6x8(int64_t kc, const float *a, const float *b,
                                                              const int64_t *offsets, float *c, int64_t ldc,
                                                              const gemm_epilogue *e) {
-#define FMA_ROW8(acc, a_row, bk) acc = _mm256_fmadd_ps(_mm256_set1_ps(a_row), bk, acc)
-    __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps();
-    __m256 e3 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps();
-    __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps();
-    __m256 o3 = _mm256_setzero_ps(), o4 = _mm256_setzero_ps(), o5 = _mm256_setzero_ps();
-    int64_t k = 0;
-#pragma GCC unroll 2
-    for (; k + 2 <= kc; k += 2) {
-        const __m256 even = _mm256_loadu_ps(offsets != NULL ? b + offsets[k] : b + k * GEMM_NR);
-        const __m256 odd = _mm256_loadu_ps(offsets != NULL ? b + offsets[k + 1] : b + (k + 1) * GEMM_NR);
-        FMA_ROW8(e0, a[0], even), FMA_ROW8(e1, a[1], even), FMA_ROW8(e2, a[2], even);
-        FMA_ROW8(e3, a[3], even), FMA_ROW8(e4, a[4], even), FMA_ROW8(e5, a[5], even);
-        FMA_ROW8(o0, a[6], odd), FMA_ROW8(o1, a[7], odd), FMA_ROW8(o2, a[8], odd);
-        FMA_ROW8(o3, a[9], odd), FMA_ROW8(o4, a[10], odd), FMA_ROW8(o5, a[11], odd);
-        a += 2 * GEMM_MR;
-    }
-    if (k < kc) {
-        const __m256 last = _mm256_loadu_ps(offsets != NULL ? b + offsets[k] : b + k * GEMM_NR);
-        FMA_ROW8(e0, a[0], last), FMA_ROW8(e1, a[1], last), FMA_ROW8(e2, a[2], last);
-        FMA_ROW8(e3, a[3], last), FMA_ROW8(e4, a[4], last), FMA_ROW8(e5, a[5], last);
-    }
-#undef FMA_ROW8
-    const __m256 rows[GEMM_MR] = {_mm256_add_ps(e0, o0), _mm256_add_ps(e1, o1), _mm256_add_ps(e2, o2),
-                                  _mm256_add_ps(e3, o3), _mm256_add_ps(e4, o4), _mm256_add_ps(e5, o5)};
-    const gemm_epilogue_values values = gemm_epilogue_read(e);
-    const __m256 lo = _mm256_set1_ps(values.lo), hi = _mm256_set1_ps(values.hi);
-#pragma GCC unroll 6
-    for (int r = 0; r < GEMM_MR; r++) {
-        float *to = c + r * ldc;
-        __m256 v = values.start ? _mm256_add_ps(rows[r], _mm256_set1_ps(values.bias[r]))
-                                : _mm256_add_ps(_mm256_loadu_ps(to), rows[r]);
-        if (values.clamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-        _mm256_storeu_ps(to, v);
-    }
+    kernel_6xn(1, kc, a, b, offsets, c, ldc, e);
 }
 
 #ifdef JCONV_AVX512_EMULATED
