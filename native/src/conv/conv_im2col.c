@@ -133,8 +133,8 @@ static gemm_epilogue conv_clamp_epilogue(const jconv_post_ops *post_ops) {
 }
 
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
- * activation in the last: whole tiles in the kernel's epilogue, edge tiles in passes while they
- * are in L1. buffer: the packed block then a gathered row, or the band. */
+ * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
+ * block then a gathered row, or the band. */
 static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
                           const float *residual, float *dst, float *buffer) {
     const conv_geometry *g = &plan->geometry;
@@ -172,32 +172,19 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int64_t next = ch->rows != NULL ? GEMM_MR * P : GEMM_NR;
                 for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + next, 1);
             }
+            /* The tile starts at the bias in the first k block (at bias + residual, set here, when
+             * there is one) and is clamped in the last, by the kernel or, for an edge tile, as its
+             * scratch tile is added. */
             const float *bias = plan->bias != NULL ? plan->bias + ch->group * M + i * GEMM_MR : NULL;
-            if (rows == GEMM_MR && (cols == GEMM_NR || cols == 8)) {
-                /* a whole tile (of the 6 x 16 or the 6 x 8 kernel): the kernel starts it at the
-                 * bias and clamps it (a residual is added to the start first) */
-                if (pc == 0 && residual != NULL)
-                    for (int64_t r = 0; r < rows; r++)
-                        conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f, residual + (tile + r * P - dst));
-                const gemm_epilogue epilogue = {bias, pc == 0 && residual == NULL, pc + kc == K && clamp.clamp,
-                                                clamp.lo, clamp.hi};
-                if (ch->rows != NULL)
-                    (cols == 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, ch->offsets + pc, tile, P, &epilogue);
-                else
-                    (cols == 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, P, &epilogue);
-                continue;
-            }
-            /* an edge tile: through a scratch tile, with passes for the rest */
-            if (pc == 0)
+            if (pc == 0 && residual != NULL)
                 for (int64_t r = 0; r < rows; r++)
-                    conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f,
-                                  residual != NULL ? residual + (tile + r * P - dst) : NULL);
+                    conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f, residual + (tile + r * P - dst));
+            const gemm_epilogue epilogue = {bias, pc == 0 && residual == NULL, pc + kc == K && clamp.clamp, clamp.lo,
+                                            clamp.hi};
             if (ch->rows != NULL)
-                gemm_indirect_tile_update(kernels, kc, a, b, ch->offsets + pc, tile, P, rows, cols);
+                gemm_indirect_tile_update(kernels, kc, a, b, ch->offsets + pc, tile, P, rows, cols, &epilogue);
             else
-                gemm_tile_update(kernels, kc, a, b, tile, P, rows, cols);
-            if (pc + kc == K)
-                for (int64_t r = 0; r < rows; r++) conv_row_activate(&plan->post_ops, tile + r * P, cols);
+                gemm_tile_update(kernels, kc, a, b, tile, P, rows, cols, &epilogue);
         }
     }
 }

@@ -358,7 +358,7 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
             const int64_t kc = ICg - pc < call->kc ? ICg - pc : call->kc;
             for (int64_t jb = 0; jb < b->groups_of_16; jb++)
                 gemm_tile_update(call->kernels, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,
-                                 c + jb * WINOGRAD_LANES, b->nt, rows, WINOGRAD_LANES);
+                                 c + jb * WINOGRAD_LANES, b->nt, rows, WINOGRAD_LANES, NULL);
         }
     }
 }

@@ -105,14 +105,16 @@ GEMM_KERNELS(avx512)
 /* The kernels for the active ISA level (JCONV_ISA lowers it; NEON CPUs use the generic ones). */
 const gemm_kernels *gemm_kernels_active(void);
 
-/* Adds one micro-tile's product into c (no epilogue): in place when the tile is whole (rows == MR
- * and cols == NR, or cols == 8 for the 6 x 8 kernel), through a scratch tile at the edges so that
- * nothing outside rows x cols is touched. */
+/* One micro-tile's product into c by the epilogue (NULL: c += product): in place when the tile
+ * is whole (rows == MR and cols == NR, or cols == 8 for the 6 x 8 kernel), else through a scratch
+ * tile, so that nothing outside rows x cols is touched. The epilogue's bias is read for the rows
+ * given only. */
 void gemm_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int64_t rows, int64_t cols);
+                      int64_t rows, int64_t cols, const gemm_epilogue *epilogue);
 /* The same with the indirect kernels. */
 void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
-                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols);
+                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                               const gemm_epilogue *epilogue);
 
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
  * kc rows starting at b: panel jp holds b[jp * kc * NR + k * NR + j]; the last panel's missing

@@ -49,37 +49,48 @@ const char *jconv_gemm_info(void) {
     return line;
 }
 
-/* c[r][j] += tile[r][j] for the valid rows x cols of a scratch tile. */
-static void add_partial_tile(const float *tile, float *c, int64_t ldc, int64_t rows, int64_t cols) {
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < cols; j++) c[r * ldc + j] += tile[r * GEMM_NR + j];
+/* The valid rows x cols of a scratch tile (the bare product) into c, by the epilogue (gemm.h): the
+ * same additions and clamp the kernel makes on a whole tile. */
+static void finish_partial_tile(const float *tile, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                const gemm_epilogue *e) {
+    const int start = e != NULL && e->start, clamp = e != NULL && e->clamp;
+    const float lo = clamp ? e->lo : 0.0f, hi = clamp ? e->hi : 0.0f;
+    for (int64_t r = 0; r < rows; r++) { /* the bias of the rows there are only: a last panel's may end */
+        const float bias = start && e->bias != NULL ? e->bias[r] : 0.0f;
+        for (int64_t j = 0; j < cols; j++) {
+            float v = start ? tile[r * GEMM_NR + j] + bias : c[r * ldc + j] + tile[r * GEMM_NR + j];
+            if (clamp) v = v < lo ? lo : v > hi ? hi : v;
+            c[r * ldc + j] = v;
+        }
+    }
 }
 
 /* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
 static int whole_tile(int64_t rows, int64_t cols) { return rows == GEMM_MR && (cols == GEMM_NR || cols == 8); }
 
 void gemm_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int64_t rows, int64_t cols) {
+                      int64_t rows, int64_t cols, const gemm_epilogue *epilogue) {
     const gemm_ukernel_fn kernel = cols <= 8 ? kernels->packed_8 : kernels->packed;
     if (whole_tile(rows, cols)) {
-        kernel(kc, a, b, c, ldc, NULL);
+        kernel(kc, a, b, c, ldc, epilogue);
         return;
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
     kernel(kc, a, b, tile, GEMM_NR, NULL);
-    add_partial_tile(tile, c, ldc, rows, cols);
+    finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
 }
 
 void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
-                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                               const gemm_epilogue *epilogue) {
     const gemm_indirect_fn kernel = cols <= 8 ? kernels->indirect_8 : kernels->indirect;
     if (whole_tile(rows, cols)) {
-        kernel(kc, a, b, offsets, c, ldc, NULL);
+        kernel(kc, a, b, offsets, c, ldc, epilogue);
         return;
     }
     float tile[GEMM_MR * GEMM_NR] = {0};
     kernel(kc, a, b, offsets, tile, GEMM_NR, NULL);
-    add_partial_tile(tile, c, ldc, rows, cols);
+    finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
 }
 
 void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
