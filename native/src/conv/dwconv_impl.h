@@ -35,12 +35,58 @@ DW_VECTOR_ROW static void row_3x3_s1(float *o, const float *restrict a, const fl
 #undef DW_TAPS_S1
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+/* Row x's taps for outputs j .. j + 7 with stride 2, columns 2 j + (0, 1, 2) + m of output j + m,
+ * as three vectors in the lane order [0 1 4 5 2 3 6 7] that one in-lane shuffle of two loads gives
+ * (the compiler's own vectorisation of x[2 j] spent two cross-lane permutes and a blend per tap).
+ * Reads x[2 j .. 2 j + 16] only. */
+static inline void s2_taps(const float *x, int64_t j, __m256 *left, __m256 *middle, __m256 *right) {
+    const __m256 lo = _mm256_loadu_ps(x + 2 * j), hi = _mm256_loadu_ps(x + 2 * j + 8);
+    *left = _mm256_shuffle_ps(lo, hi, 0x88);   /* elements 0 and 2 of each half: x[2 j + 2 m] */
+    *middle = _mm256_shuffle_ps(lo, hi, 0xDD); /* 1 and 3: x[2 j + 2 m + 1] */
+    /* x[2 j + 2 m + 2]: elements 0, 2 of x + 2 j + 2 and 1, 3 of x + 2 j + 9 (not past x[2 j + 16]) */
+    *right = _mm256_shuffle_ps(_mm256_loadu_ps(x + 2 * j + 2), _mm256_loadu_ps(x + 2 * j + 9), 0xD8);
+}
+
+/* Outputs [0, count - count % 8) of row_3x3_s2, in the same order of operations; returns how many. */
+static int64_t row_3x3_s2_avx2(float *o, const float *a, const float *b, const float *c, int64_t count,
+                               const float *w, float bias, const float *res) {
+    const __m256 w0 = _mm256_set1_ps(w[0]), w1 = _mm256_set1_ps(w[1]), w2 = _mm256_set1_ps(w[2]);
+    const __m256 w3 = _mm256_set1_ps(w[3]), w4 = _mm256_set1_ps(w[4]), w5 = _mm256_set1_ps(w[5]);
+    const __m256 w6 = _mm256_set1_ps(w[6]), w7 = _mm256_set1_ps(w[7]), w8 = _mm256_set1_ps(w[8]);
+    const __m256 vbias = _mm256_set1_ps(bias);
+    int64_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+        __m256 l, m, r;
+        s2_taps(a, j, &l, &m, &r);
+        __m256 sum = _mm256_mul_ps(w0, l);
+        sum = _mm256_fmadd_ps(w1, m, sum), sum = _mm256_fmadd_ps(w2, r, sum);
+        s2_taps(b, j, &l, &m, &r);
+        sum = _mm256_fmadd_ps(w3, l, sum), sum = _mm256_fmadd_ps(w4, m, sum), sum = _mm256_fmadd_ps(w5, r, sum);
+        s2_taps(c, j, &l, &m, &r);
+        sum = _mm256_fmadd_ps(w6, l, sum), sum = _mm256_fmadd_ps(w7, m, sum), sum = _mm256_fmadd_ps(w8, r, sum);
+        /* 64-bit pairs (0 1)(4 5)(2 3)(6 7) back into order */
+        sum = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(sum), 0xD8));
+        const __m256 start = res != NULL ? _mm256_add_ps(vbias, _mm256_loadu_ps(res + j)) : vbias;
+        _mm256_storeu_ps(o + j, _mm256_add_ps(start, sum));
+    }
+    return j;
+}
+#endif
+
 /* The same with stride 2: columns at + 2 j (+ 1, + 2). */
 DW_VECTOR_ROW static void row_3x3_s2(float *o, const float *restrict a, const float *restrict b,
                                      const float *restrict c, int64_t at, int64_t count, const float *restrict w,
                                      float bias, const float *res) {
     const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
     a += at, b += at, c += at;
+#if defined(__AVX2__) && defined(__FMA__)
+    const int64_t done = row_3x3_s2_avx2(o, a, b, c, count, w, bias, res);
+    o += done, a += 2 * done, b += 2 * done, c += 2 * done, count -= done;
+    if (res != NULL) res += done;
+#endif
 #define DW_TAPS_S2(j) (w0 * a[2 * j] + w1 * a[2 * j + 1] + w2 * a[2 * j + 2] + w3 * b[2 * j] + w4 * b[2 * j + 1] + \
                        w5 * b[2 * j + 2] + w6 * c[2 * j] + w7 * c[2 * j + 1] + w8 * c[2 * j + 2])
     if (res == NULL) {
