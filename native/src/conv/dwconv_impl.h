@@ -139,6 +139,14 @@ static void plane_3x3_direct(const conv_geometry *g, const float *in_plane, cons
     }
 }
 
+/* The next tap after (kd, kh, kw) in the order of the weights: counting, not dividing. */
+static inline void next_tap(int64_t *kd, int64_t *kh, int64_t *kw, int64_t KH, int64_t KW) {
+    if (++*kw < KW) return;
+    *kw = 0;
+    if (++*kh < KH) return;
+    *kh = 0, ++*kd;
+}
+
 /* One output plane: out[od][oh][ow] = bias + residual + sum over taps of w[tap] * padded[...].
  * scratch: 2 PD PH PW + PD PH floats (the padded plane, then the sums or the even/odd planes). */
 void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w, float bias, const float *residual,
@@ -175,10 +183,8 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
         for (int64_t od = 0; od < OD; od++) {
             if (taps == 9) { /* 3x3: all nine taps per output vector, one store */
                 const float *f[9];
-                for (int64_t tap = 0; tap < 9; tap++) {
-                    const int64_t kd = tap / (KH * KW), kh = tap / KW % KH, kw = tap % KW;
+                for (int64_t tap = 0, kd = 0, kh = 0, kw = 0; tap < 9; tap++, next_tap(&kd, &kh, &kw, KH, KW))
                     f[tap] = padded + ((od + kd * DD) * PH + kh * DH) * PW + kw * DW;
-                }
                 const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6];
                 const float w7 = w[7], w8 = w[8];
                 for (int64_t q = 0; q < span; q++)
@@ -188,8 +194,7 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
                 enum { CHUNK = 1024 }; /* 4 KiB of sums stay in L1 while every tap adds into them */
                 for (int64_t q0 = 0; q0 < span; q0 += CHUNK) {
                     const int64_t q1 = span - q0 < CHUNK ? span : q0 + CHUNK;
-                    for (int64_t tap = 0; tap < taps; tap++) {
-                        const int64_t kd = tap / (KH * KW), kh = tap / KW % KH, kw = tap % KW;
+                    for (int64_t tap = 0, kd = 0, kh = 0, kw = 0; tap < taps; tap++, next_tap(&kd, &kh, &kw, KH, KW)) {
                         const float *from = padded + ((od + kd * DD) * PH + kh * DH) * PW + kw * DW;
                         const float wv = w[tap];
                         if (tap == 0) {
@@ -228,8 +233,7 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
             conv_row_init(o, OW, bias, residual != NULL ? residual + (od * OH + oh) * OW : NULL);
             if (KD * KH * KW == 9 && SW <= 2) { /* 3x3 reading contiguous rows: nine taps per vector */
                 const float *f[9];
-                for (int64_t tap = 0; tap < 9; tap++) {
-                    const int64_t kd = tap / (KH * KW), kh = tap / KW % KH, kw = tap % KW;
+                for (int64_t tap = 0, kd = 0, kh = 0, kw = 0; tap < 9; tap++, next_tap(&kd, &kh, &kw, KH, KW)) {
                     const int64_t row = (od * SD + kd * DD) * PH + oh * SH + kh * DH, col = kw * DW;
                     f[tap] = SW == 1 ? padded + row * PW + col : ((col & 1) ? odd : even) + row * PW2 + (col >> 1);
                 }
