@@ -132,59 +132,83 @@ static gemm_epilogue conv_clamp_epilogue(const jconv_post_ops *post_ops) {
     return e;
 }
 
+/* What every micro-tile of one k block of a chunk shares. */
+typedef struct tile_block {
+    const gemm_kernels *kernels;
+    const float *a;       /* the chunk's group's packed weights at k = pc */
+    const float *bias;    /* the group's bias, or NULL */
+    const float *residual;
+    const int64_t *offsets; /* the band way's B row offsets from k = pc, else NULL */
+    float *dst, *c;       /* c: the chunk's first output (row m at c + m * P) */
+    int64_t K, M, P, pc, kc;
+    int first_block;      /* pc == 0: tiles start at the bias (and residual) */
+    int last_block;       /* pc + kc == K: tiles take the activation */
+    gemm_epilogue clamp;
+} tile_block;
+
+/* Panel i times the B panel at b into output columns [column, column + cols) of the chunk. The
+ * tile starts at the bias in the first k block (at bias + residual, set here, when there is one)
+ * and is clamped in the last, by the kernel or, for an edge tile, as its scratch tile is added.
+ * next: how far the next tile's output is, to prefetch it (missed in cache on first touch). */
+static inline void update_tile(const tile_block *t, int64_t i, const float *b, int64_t column, int64_t cols,
+                               int64_t next) {
+    const float *a = t->a + i * t->K * GEMM_MR;
+    const int64_t rows = t->M - i * GEMM_MR < GEMM_MR ? t->M - i * GEMM_MR : GEMM_MR;
+    float *tile = t->c + i * GEMM_MR * t->P + column;
+    for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * t->P + next, 1);
+    const float *bias = t->bias != NULL ? t->bias + i * GEMM_MR : NULL;
+    if (t->first_block && t->residual != NULL)
+        for (int64_t r = 0; r < rows; r++)
+            conv_row_init(tile + r * t->P, cols, bias != NULL ? bias[r] : 0.0f, t->residual + (tile + r * t->P - t->dst));
+    const gemm_epilogue epilogue = {bias, t->first_block && t->residual == NULL, t->last_block && t->clamp.clamp,
+                                    t->clamp.lo, t->clamp.hi};
+    if (t->offsets != NULL)
+        gemm_indirect_tile_update(t->kernels, t->kc, a, b, t->offsets, tile, t->P, rows, cols, &epilogue);
+    else
+        gemm_tile_update(t->kernels, t->kc, a, b, tile, t->P, rows, cols, &epilogue);
+}
+
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
- * block then a gathered row, or the band. */
+ * block then a gathered row, or the band. The loops count tiles and panels without dividing. */
 static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
                           const float *residual, float *dst, float *buffer) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), OW = g->out[2];
-    const gemm_kernels *kernels = gemm_kernels_active();
-    const gemm_epilogue clamp = conv_clamp_epilogue(&plan->post_ops);
     const float *src_group =
         src + (ch->n * g->in_channels + ch->group * g->in_channels_per_group) * g->in[0] * g->in[1] * g->in[2];
-    float *c = dst + (ch->n * g->out_channels + ch->group * M) * P + ch->start; /* row m: c + m * P */
+    tile_block t = {gemm_kernels_active(), NULL, plan->bias != NULL ? plan->bias + ch->group * M : NULL, residual,
+                    NULL, dst, dst + (ch->n * g->out_channels + ch->group * M) * P + ch->start, K, M, P, 0, 0, 0, 0,
+                    conv_clamp_epilogue(&plan->post_ops)};
     if (ch->rows != NULL) im2col_rows_fill_band(g, ch->rows, src_group, ch->od, ch->oh0, ch->t0, buffer);
     for (int64_t pc = 0; pc < K; pc += kc_max) {
         const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
-        if (ch->rows == NULL) /* the gathered row after the widest packed block */
+        t.a = plan->packed_weights + (ch->group * panels * K + pc) * GEMM_MR;
+        t.pc = pc, t.kc = kc, t.first_block = pc == 0, t.last_block = pc + kc == K;
+        if (ch->rows == NULL) {
+            /* The packed way runs the tiles of a panel in turn: its A micro-panel stays in L1 and
+             * the packed B streams from L2. The gathered row goes after the widest packed block. */
             pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, buffer + kc_max * ch->tiles * GEMM_NR);
-        /* The packed way runs the tiles of a panel in turn (its A micro-panel stays in L1, the
-         * packed B streams from L2); the band way the panels of a tile in turn (the tile's B rows,
-         * scattered over the band, stay in L1; the packed A panels stream from L2). */
-        const int64_t n_i = ch->last - ch->first, steps = n_i * ch->tiles;
-        for (int64_t step = 0; step < steps; step++) {
-            const int64_t i = ch->first + (ch->rows != NULL ? step % n_i : step / ch->tiles);
-            const int64_t jp = ch->rows != NULL ? step / n_i : step % ch->tiles;
-            const float *a = plan->packed_weights + ((ch->group * panels + i) * K + pc) * GEMM_MR;
-            const int64_t rows = M - i * GEMM_MR < GEMM_MR ? M - i * GEMM_MR : GEMM_MR;
-            int64_t column = jp * GEMM_NR, cols = ch->columns - column; /* packed */
-            const float *b = buffer + jp * kc * GEMM_NR;
-            if (ch->rows != NULL) { /* band */
-                const int64_t r = jp / ch->row_tiles, t = jp % ch->row_tiles;
-                column = r * OW + t * GEMM_NR, cols = OW - (ch->t0 + t) * GEMM_NR;
-                b = buffer + r * g->stride[1] * ch->rows->row_stride + t * GEMM_NR;
+            for (int64_t i = ch->first; i < ch->last; i++)
+                for (int64_t jp = 0, column = 0; jp < ch->tiles; jp++, column += GEMM_NR) {
+                    const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
+                    update_tile(&t, i, buffer + jp * kc * GEMM_NR, column, cols, GEMM_NR);
+                }
+        } else {
+            /* The band way runs the panels of a tile in turn: the tile's B rows, scattered over
+             * the band, stay in L1 and the packed A panels stream from L2. Tile t of the chunk's
+             * row r is output columns r * OW + t * NR.. and reads the band at row r * SH. */
+            t.offsets = ch->offsets + pc;
+            const int64_t rows = ch->tiles / ch->row_tiles;
+            for (int64_t r = 0; r < rows; r++) {
+                const float *band_row = buffer + r * g->stride[1] * ch->rows->row_stride;
+                for (int64_t tile = 0; tile < ch->row_tiles; tile++) {
+                    const int64_t left = OW - (ch->t0 + tile) * GEMM_NR, cols = left < GEMM_NR ? left : GEMM_NR;
+                    for (int64_t i = ch->first; i < ch->last; i++)
+                        update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_MR * P);
+                }
             }
-            if (cols > GEMM_NR) cols = GEMM_NR;
-            float *tile = c + i * GEMM_MR * P + column;
-            if (step + 1 < steps) { /* the next tile's output rows, missed in cache on first touch */
-                const int64_t next = ch->rows != NULL ? GEMM_MR * P : GEMM_NR;
-                for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * P + next, 1);
-            }
-            /* The tile starts at the bias in the first k block (at bias + residual, set here, when
-             * there is one) and is clamped in the last, by the kernel or, for an edge tile, as its
-             * scratch tile is added. */
-            const float *bias = plan->bias != NULL ? plan->bias + ch->group * M + i * GEMM_MR : NULL;
-            if (pc == 0 && residual != NULL)
-                for (int64_t r = 0; r < rows; r++)
-                    conv_row_init(tile + r * P, cols, bias != NULL ? bias[r] : 0.0f, residual + (tile + r * P - dst));
-            const gemm_epilogue epilogue = {bias, pc == 0 && residual == NULL, pc + kc == K && clamp.clamp, clamp.lo,
-                                            clamp.hi};
-            if (ch->rows != NULL)
-                gemm_indirect_tile_update(kernels, kc, a, b, ch->offsets + pc, tile, P, rows, cols, &epilogue);
-            else
-                gemm_tile_update(kernels, kc, a, b, tile, P, rows, cols, &epilogue);
         }
     }
 }
