@@ -300,6 +300,69 @@ static void test_depthwise_paths(int cases) {
     }
 }
 
+/* The depthwise 3x3 "same" path over a flat plane (dwconv_flat.h: stride 1, padding 1, rows of
+ * 2-31): every row width it takes, 2-D and 3-D, bias, separate and in-place residual, ReLU, against
+ * the reference; and by hand, an infinity at a row's end reaches only its own 3x3 neighbourhood
+ * (the flat loop's first and last columns read the neighbouring rows' ends, then are redone). */
+static void test_depthwise_flat(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        const int rank = c % 4 == 3 ? 3 : 2;
+        jconv_conv_desc_init(&d, rank);
+        d.batch = uniform_int(1, 2);
+        d.groups = d.in_channels = uniform_int(1, 4);
+        d.out_channels = d.groups * uniform_int(1, 2);
+        for (int i = 0; i < rank; i++) d.kernel[i] = 3, d.pad_begin[i] = d.pad_end[i] = 1;
+        if (rank == 3) d.kernel[0] = 1, d.pad_begin[0] = d.pad_end[0] = 0, d.in_size[0] = uniform_int(1, 3);
+        d.in_size[rank - 2] = uniform_int(1, 12);
+        d.in_size[rank - 1] = 2 + c % 30; /* every width the path takes */
+        int64_t out[3];
+        CHECK(jconv_conv_output_size(&d, out) == JCONV_OK, "flat case %d: %s", c, jconv_last_error());
+        const int64_t ns = conv_src_count(&d), nw = conv_weight_count(&d), nd = conv_dst_count(&d, out);
+        float *x = random_floats(ns), *w = random_floats(nw), *b = random_floats(d.out_channels);
+        float *res = random_floats(nd), *y = malloc((size_t)nd * sizeof(float));
+        double *ref = malloc((size_t)nd * sizeof(double));
+        conv_reference(&d, out, x, w, b, ref);
+        const int residual = c % 3; /* none, separate, in place (y holds it) */
+        for (int64_t i = 0; i < nd; i++) y[i] = residual == 2 ? res[i] : NAN;
+        jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+        jconv_conv_plan *plan = NULL;
+        CHECK(jconv_conv_plan_create(&d, w, b, JCONV_ALGO_DEPTHWISE, c % 5 == 0 ? &relu : NULL, &plan) == JCONV_OK,
+              "%s", jconv_last_error());
+        CHECK(jconv_conv_plan_execute(plan, x, residual == 1 ? res : residual == 2 ? y : NULL, y) == JCONV_OK, "%s",
+              jconv_last_error());
+        int64_t bad = -1;
+        for (int64_t i = 0; i < nd && bad < 0; i++) {
+            double want = ref[i] + (residual != 0 ? res[i] : 0.0);
+            if (c % 5 == 0 && want < 0) want = 0;
+            if (!(fabs(y[i] - want) <= 13.0 * FLT_EPSILON * 11.0)) bad = i;
+        }
+        CHECK(bad < 0, "flat case %d rank %d %lld x %lld residual %d: output %lld differs", c, rank,
+              (long long)d.in_size[rank - 2], (long long)d.in_size[rank - 1], residual, (long long)bad);
+        jconv_conv_plan_destroy(plan);
+        free(x), free(w), free(b), free(res), free(y), free(ref);
+    }
+
+    enum { H = 4, W = 5 };
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_size[0] = H, d.in_size[1] = W, d.kernel[0] = d.kernel[1] = 3;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 1;
+    float x[H * W] = {0}, w[9], y[H * W];
+    for (int i = 0; i < 9; i++) w[i] = 1.0f;
+    x[1 * W + W - 1] = INFINITY; /* row 1's last column */
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_DEPTHWISE, NULL, &plan) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(jconv_conv_plan_execute(plan, x, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+    for (int h = 0; h < H; h++)
+        for (int col = 0; col < W; col++) {
+            const int near = h <= 2 && col >= W - 2;
+            CHECK(near ? y[h * W + col] == INFINITY : y[h * W + col] == 0.0f, "infinity at (1, %d): y(%d, %d) = %g", W - 1,
+                  h, col, (double)y[h * W + col]);
+        }
+    jconv_conv_plan_destroy(plan);
+}
+
 /* Convolutions whose GEMM sizes sit below, at and above every block edge: M (out channels per
  * group) around MR, K (in channels x taps) around KC and its multiples, N (output pixels) around NR
  * and the NC chunking. Every algorithm against the reference. */
@@ -486,6 +549,7 @@ int main(int argc, char **argv) {
     test_gemm_block_edges();
     test_cache_blocks();
     test_depthwise_paths(cases);
+    test_depthwise_flat(cases / 2);
     test_bad_descriptors();
     test_bad_calls();
     return test_finish();

@@ -8,6 +8,7 @@
  * 14-wide map spent its time in loop overhead). Stride 2 along W: the padded rows are split into
  * even and odd columns first, so every tap reads contiguous floats. */
 #include "conv.h"
+#include "dwconv_flat.h"
 
 #include <string.h>
 
@@ -158,6 +159,10 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
     const int64_t KD = g->kernel[0], KH = g->kernel[1], KW = g->kernel[2];
     const int64_t SD = g->stride[0], SH = g->stride[1], SW = g->stride[2];
     const int64_t DD = g->dilation[0], DH = g->dilation[1], DW = g->dilation[2];
+    if (dw_flat_suits(g)) {
+        plane_3x3_flat(g, in_plane, w, bias, residual, post_ops, out, scratch);
+        return;
+    }
     /* 3x3 straight from the input rows, unless the rows are so short that the padded grid's one long
      * loop per slice wins (measured: 14-wide maps run 1.5x faster there, 112-wide 2x slower) */
     if (KD == 1 && SD == 1 && PD == ID && KH == 3 && KW == 3 && DH == 1 && DW == 1 && (SW == 2 || (SW == 1 && OW >= 32))) {
