@@ -82,6 +82,16 @@ jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
     return JCONV_OK;
 }
 
+/* to[j * stride] += from[j] for j in [first, end): contiguous for stride 1, which the compiler
+ * vectorises. */
+static inline void add_strided(float *to, int64_t stride, const float *from, int64_t first, int64_t end) {
+    if (stride == 1) {
+        for (int64_t j = first; j < end; j++) to[j] += from[j];
+    } else {
+        for (int64_t j = first; j < end; j++) to[j * stride] += from[j];
+    }
+}
+
 /* Adds a micro-tile of cols (rows row0.., input positions p0..) to the output positions it lands on.
  * The tile's columns fall into a few runs along one input row each; per row of the tile and run,
  * the output row and the valid columns are worked out once, and the adds run along the output row
@@ -107,21 +117,40 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
         const int64_t row = row0 + r, oc = first_oc + row / kvol, tap = row % kvol;
         const int64_t off_d = tap / (KH * KW) * g->dilation[0], off_h = (tap / KW) % KH * g->dilation[1];
         const int64_t off_w = tap % KW * g->dilation[2];
+        /* Stride 2 along W: row r + 1, the next tap along W of the same channel and kernel row,
+         * lands on the odd columns between row r's: the two are added together, along the output
+         * row, which the compiler vectorises (each output still takes its adds in the same order). */
+        const int pair = SW == 2 && g->dilation[2] == 1 && r + 1 < rows && tap % KW + 1 < KW;
         float *plane = out_image + oc * OD * OH * OW;
         const float *t = tile + r * GEMM_NR;
         for (int q = 0; q < runs; q++) {
             const int64_t od = base_d[q] + off_d, oh = base_h[q] + off_h, ow = base_w[q] + off_w;
             if ((uint64_t)od >= (uint64_t)OD || (uint64_t)oh >= (uint64_t)OH) continue;
-            int64_t first, end; /* run columns c0 + j, j in [first, end), land inside the output row */
-            jconv_valid_range(ow, SW, OW, start[q + 1] - start[q], &first, &end);
+            const int64_t n = start[q + 1] - start[q];
             float *out_row = plane + (od * OH + oh) * OW; /* column ow + j * SW */
             const float *from = t + start[q];
-            if (SW == 1) {
-                for (int64_t j = first; j < end; j++) out_row[ow + j] += from[j];
-            } else {
-                for (int64_t j = first; j < end; j++) out_row[ow + j * SW] += from[j];
+            int64_t first, end; /* run columns j in [first, end) land inside the output row */
+            jconv_valid_range(ow, SW, OW, n, &first, &end);
+            if (!pair) {
+                add_strided(out_row + ow, SW, from, first, end);
+                continue;
             }
+            int64_t first1, end1; /* the odd row's, at ow + 1 */
+            jconv_valid_range(ow + 1, SW, OW, n, &first1, &end1);
+            const int64_t lo = first > first1 ? first : first1, hi = end < end1 ? end : end1;
+            if (lo >= hi) {
+                add_strided(out_row + ow, SW, from, first, end);
+                add_strided(out_row + ow + 1, SW, from + GEMM_NR, first1, end1);
+                continue;
+            }
+            add_strided(out_row + ow, SW, from, first, lo), add_strided(out_row + ow, SW, from, hi, end);
+            add_strided(out_row + ow + 1, SW, from + GEMM_NR, first1, lo);
+            add_strided(out_row + ow + 1, SW, from + GEMM_NR, hi, end1);
+            float *to = out_row + ow;
+            const float *odd = from + GEMM_NR;
+            for (int64_t j = lo; j < hi; j++) to[2 * j] += from[j], to[2 * j + 1] += odd[j];
         }
+        r += pair;
     }
 }
 
