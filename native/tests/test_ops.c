@@ -231,12 +231,50 @@ static void test_layout_by_hand(void) {
     REJECTS(jconv_upsample2d(one_by_two, 1, 4, JCONV_UPSAMPLE_BILINEAR, 0, NAN, 2.0, pair, y), "scale_h=nan");
 }
 
+/* Max pooling without indices (vectorised rows, and an AVX2 kernel for 3-wide stride-2 windows)
+ * against the same call with indices, which runs the per-output loop: the same bits, NaN, -inf,
+ * ties and signed zeros included, over row widths around the kernel's blocks of 8 outputs,
+ * paddings, heights, depths, ceil mode and dilation along H. */
+static void test_max_pool_rows_match_the_per_output_loop(int cases) {
+    for (int c = 0; c < cases; c++) {
+        const int rank = c % 5 == 4 ? 3 : 2;
+        jconv_pool_desc d;
+        jconv_pool_desc_init(&d, JCONV_POOL_MAX, rank);
+        d.batch = uniform_int(1, 2), d.channels = uniform_int(1, 3), d.ceil_mode = c % 3 == 0;
+        for (int i = 0; i < rank - 1; i++) {
+            d.in_size[i] = uniform_int(1, 7), d.kernel[i] = uniform_int(1, 3), d.stride[i] = uniform_int(1, 2);
+            d.pad[i] = uniform_int(0, d.kernel[i] / 2), d.dilation[i] = c % 7 == 6 ? 2 : 1;
+        }
+        d.in_size[rank - 1] = 1 + c % 70, d.kernel[rank - 1] = c % 4 == 3 ? uniform_int(1, 4) : 3;
+        d.stride[rank - 1] = c % 4 == 2 ? 1 : 2, d.pad[rank - 1] = uniform_int(0, d.kernel[rank - 1] / 2);
+        int64_t out[3];
+        if (jconv_pool_output_size(&d, out) != JCONV_OK) continue;
+        int64_t n_in = d.batch * d.channels, n_out = n_in;
+        for (int i = 0; i < rank; i++) n_in *= d.in_size[i], n_out *= out[i];
+        float *x = random_floats(n_in), *y = malloc((size_t)n_out * sizeof(float));
+        float *want = malloc((size_t)n_out * sizeof(float));
+        int64_t *indices = malloc((size_t)n_out * sizeof(int64_t));
+        for (int64_t i = 0; i < n_in; i++) { /* specials and ties: who wins must match too */
+            const int64_t pick = uniform_int(0, 29);
+            x[i] = pick == 0 ? NAN : pick == 1 ? -INFINITY : pick == 2 ? 0.0f : pick == 3 ? -0.0f : pick < 7 ? 0.5f : x[i];
+        }
+        CHECK(jconv_pool(&d, x, want, indices) == JCONV_OK && jconv_pool(&d, x, y, NULL) == JCONV_OK, "%s",
+              jconv_last_error());
+        CHECK(memcmp(y, want, (size_t)n_out * sizeof(float)) == 0,
+              "max pool case %d rank %d W %lld k %lld s %lld pad %lld: rows differ from the per-output loop", c, rank,
+              (long long)d.in_size[rank - 1], (long long)d.kernel[rank - 1], (long long)d.stride[rank - 1],
+              (long long)d.pad[rank - 1]);
+        free(x), free(y), free(want), free(indices);
+    }
+}
+
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
     test_conv_transpose_by_hand();
     test_conv_transpose_is_the_adjoint(150);
     test_conv_transpose_bad_input();
     test_pooling_by_hand();
+    test_max_pool_rows_match_the_per_output_loop(400);
     test_layout_by_hand();
     return test_finish();
 }

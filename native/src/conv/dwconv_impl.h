@@ -37,19 +37,7 @@ DW_VECTOR_ROW static void row_3x3_s1(float *o, const float *restrict a, const fl
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-
-/* Row x's taps for outputs j .. j + 7 with stride 2, columns 2 j + (0, 1, 2) + m of output j + m,
- * as three vectors in the lane order [0 1 4 5 2 3 6 7] that one in-lane shuffle of two loads gives
- * (the compiler's own vectorisation of x[2 j] spent two cross-lane permutes and a blend per tap).
- * Reads x[2 j .. 2 j + 16] only. */
-static inline void s2_taps(const float *x, int64_t j, __m256 *left, __m256 *middle, __m256 *right) {
-    const __m256 lo = _mm256_loadu_ps(x + 2 * j), hi = _mm256_loadu_ps(x + 2 * j + 8);
-    *left = _mm256_shuffle_ps(lo, hi, 0x88);   /* elements 0 and 2 of each half: x[2 j + 2 m] */
-    *middle = _mm256_shuffle_ps(lo, hi, 0xDD); /* 1 and 3: x[2 j + 2 m + 1] */
-    /* x[2 j + 2 m + 2]: elements 0, 2 of x + 2 j + 2 and 1, 3 of x + 2 j + 9 (not past x[2 j + 16]) */
-    *right = _mm256_shuffle_ps(_mm256_loadu_ps(x + 2 * j + 2), _mm256_loadu_ps(x + 2 * j + 9), 0xD8);
-}
+#include "../core/avx2_stride2.h"
 
 /* Outputs [0, count - count % 8) of row_3x3_s2, in the same order of operations; returns how many. */
 static int64_t row_3x3_s2_avx2(float *o, const float *a, const float *b, const float *c, int64_t count,
@@ -68,8 +56,7 @@ static int64_t row_3x3_s2_avx2(float *o, const float *a, const float *b, const f
         sum = _mm256_fmadd_ps(w3, l, sum), sum = _mm256_fmadd_ps(w4, m, sum), sum = _mm256_fmadd_ps(w5, r, sum);
         s2_taps(c, j, &l, &m, &r);
         sum = _mm256_fmadd_ps(w6, l, sum), sum = _mm256_fmadd_ps(w7, m, sum), sum = _mm256_fmadd_ps(w8, r, sum);
-        /* 64-bit pairs (0 1)(4 5)(2 3)(6 7) back into order */
-        sum = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(sum), 0xD8));
+        sum = s2_in_order(sum);
         const __m256 start = res != NULL ? _mm256_add_ps(vbias, _mm256_loadu_ps(res + j)) : vbias;
         _mm256_storeu_ps(o + j, _mm256_add_ps(start, sum));
     }

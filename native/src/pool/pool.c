@@ -1,6 +1,7 @@
 /* Max and average pooling 1-D/2-D/3-D, PyTorch's rules, widened to 3-D like convolution.
  * Work item: one output row (n, c, od, oh); rows are independent. */
 #include "../core/internal.h"
+#include "pool_kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -136,11 +137,64 @@ static void taps_inside(const pool_geometry *g, int64_t *first, int64_t *end) {
     if (*first > *end) *first = *end;
 }
 
+/* One tap of max pooling over outputs [first, end) of a row: v > m, or v NaN, replaces m (NaN wins
+ * and stays, as in max_pool_row). */
+static void max_pass(const float *row, int64_t offset, int64_t SW, float *out, int64_t first, int64_t end) {
+    if (SW == 1) {
+        for (int64_t ow = first; ow < end; ow++) {
+            const float v = row[ow + offset], m = out[ow];
+            out[ow] = ((v > m) | (v != v)) ? v : m;
+        }
+    } else if (SW == 2) {
+        for (int64_t ow = first; ow < end; ow++) {
+            const float v = row[2 * ow + offset], m = out[ow];
+            out[ow] = ((v > m) | (v != v)) ? v : m;
+        }
+    } else {
+        for (int64_t ow = first; ow < end; ow++) {
+            const float v = row[ow * SW + offset], m = out[ow];
+            out[ow] = ((v > m) | (v != v)) ? v : m;
+        }
+    }
+}
+
+/* The outputs [begin, end) of a 3-wide, stride-2 window along W whose three taps all lie inside
+ * the row, written by the AVX2 kernel; begin == end when it does not apply. rows: room for
+ * MAX_FAST_ROWS window rows. */
+enum { MAX_FAST_ROWS = 16 };
+static void max_pool_row_fast(const pool_geometry *g, const float *plane, int64_t d0, int64_t d_end, int64_t h0,
+                              int64_t h_end, float *out, int64_t *begin, int64_t *end) {
+    *begin = *end = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    const int64_t IH = g->in[1], IW = g->in[2], OW = g->out[2], pad = g->pad[2];
+    if (g->kernel[2] != 3 || g->stride[2] != 2 || g->dilation[2] != 1 || !jconv_isa_runs_avx2()) return;
+    const float *rows[MAX_FAST_ROWS];
+    int64_t count = 0;
+    for (int64_t id = d0; id < d_end; id += g->dilation[0])
+        for (int64_t ih = h0; ih < h_end; ih += g->dilation[1]) {
+            if (count == MAX_FAST_ROWS) return;
+            rows[count++] = plane + (id * IH + ih) * IW;
+        }
+    int64_t lo, hi, lo2, hi2; /* outputs whose first and last tap are inside */
+    jconv_valid_range(-pad, 2, IW, OW, &lo, &hi);
+    jconv_valid_range(2 - pad, 2, IW, OW, &lo2, &hi2);
+    if (lo2 > lo) lo = lo2;
+    if (hi2 < hi) hi = hi2;
+    if (count == 0) return;
+    for (int64_t r = 0; r < count; r++) rows[r] += 2 * lo - pad;
+    *begin = lo;
+    *end = lo + max_pool_3wide_s2_avx2(rows, count, hi - lo, out + lo);
+#else
+    (void)g, (void)plane, (void)d0, (void)d_end, (void)h0, (void)h_end, (void)out;
+#endif
+}
+
 /* Max pooling of one output row without indices, vectorised over the row's outputs: every window
  * row (id, ih) and tap kw, in the order max_pool_row visits them per output, updates all the
  * outputs it reaches, so each output sees the same values in the same order (the same result,
  * signed zeros and NaN included). The per-output loop with its data-dependent branch ran at
- * 2 GB/s. */
+ * 2 GB/s. The common 3-wide stride-2 window has an AVX2 kernel for the outputs whose taps are all
+ * inside the row; the passes do the rest. */
 static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, int64_t od, int64_t oh, float *out) {
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OW = g->out[2], SW = g->stride[2];
     const int64_t d_start = od * g->stride[0] - g->pad[0], h_start = oh * g->stride[1] - g->pad[1];
@@ -148,33 +202,22 @@ static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, 
     int64_t h_end = h_start + (g->kernel[1] - 1) * g->dilation[1] + 1;
     if (d_end > ID) d_end = ID;
     if (h_end > IH) h_end = IH;
+    const int64_t d0 = first_inside(d_start, g->dilation[0]), h0 = first_inside(h_start, g->dilation[1]);
+    int64_t done_begin, done_end; /* outputs the fast kernel finished */
+    max_pool_row_fast(g, plane, d0, d_end, h0, h_end, out, &done_begin, &done_end);
     int64_t kw_first, kw_end;
     taps_inside(g, &kw_first, &kw_end);
-    for (int64_t ow = 0; ow < OW; ow++) out[ow] = -INFINITY;
-    for (int64_t id = first_inside(d_start, g->dilation[0]); id < d_end; id += g->dilation[0])
-        for (int64_t ih = first_inside(h_start, g->dilation[1]); ih < h_end; ih += g->dilation[1]) {
+    for (int64_t ow = 0; ow < done_begin; ow++) out[ow] = -INFINITY;
+    for (int64_t ow = done_end; ow < OW; ow++) out[ow] = -INFINITY;
+    for (int64_t id = d0; id < d_end; id += g->dilation[0])
+        for (int64_t ih = h0; ih < h_end; ih += g->dilation[1]) {
             const float *row = plane + (id * IH + ih) * IW;
             for (int64_t kw = kw_first; kw < kw_end; kw++) {
                 const int64_t offset = kw * g->dilation[2] - g->pad[2]; /* column of output ow: ow * SW + offset */
                 int64_t first, end;
                 jconv_valid_range(offset, SW, IW, OW, &first, &end);
-                /* v > m, or v NaN: NaN wins and stays, as in max_pool_row */
-                if (SW == 1) {
-                    for (int64_t ow = first; ow < end; ow++) {
-                        const float v = row[ow + offset], m = out[ow];
-                        out[ow] = ((v > m) | (v != v)) ? v : m;
-                    }
-                } else if (SW == 2) {
-                    for (int64_t ow = first; ow < end; ow++) {
-                        const float v = row[2 * ow + offset], m = out[ow];
-                        out[ow] = ((v > m) | (v != v)) ? v : m;
-                    }
-                } else {
-                    for (int64_t ow = first; ow < end; ow++) {
-                        const float v = row[ow * SW + offset], m = out[ow];
-                        out[ow] = ((v > m) | (v != v)) ? v : m;
-                    }
-                }
+                max_pass(row, offset, SW, out, first, end < done_begin ? end : done_begin);
+                max_pass(row, offset, SW, out, first > done_end ? first : done_end, end);
             }
         }
 }
