@@ -158,21 +158,33 @@ static void max_pass(const float *row, int64_t offset, int64_t SW, float *out, i
     }
 }
 
-/* The outputs [begin, end) of a 3-wide, stride-2 window along W whose three taps all lie inside
- * the row, written by the AVX2 kernel; begin == end when it does not apply. rows: room for
- * MAX_FAST_ROWS window rows. */
+/* One output of a 3-wide, stride-2 window along W, column c0 its first tap, by max_pool_row's rule
+ * over the window rows in order, then the taps inside the row in order. */
+static float max_of_3wide_window(const float *const *rows, int64_t count, int64_t c0, int64_t IW) {
+    float best = -INFINITY;
+    for (int64_t r = 0; r < count; r++)
+        for (int64_t c = c0 < 0 ? 0 : c0; c < c0 + 3 && c < IW; c++) {
+            const float v = rows[r][c];
+            if (v > best || isnan(v)) best = v;
+        }
+    return best;
+}
+
+/* A whole output row when the window is 3 wide at stride 2 along W (the ResNet stem's 3x3 stride-2
+ * pool) and the CPU runs AVX2: the outputs whose three taps lie inside the row by the AVX2 kernel
+ * (all window rows and taps in registers), the one or two at either end one at a time. Returns 0
+ * when it does not apply. */
 enum { MAX_FAST_ROWS = 16 };
-static void max_pool_row_fast(const pool_geometry *g, const float *plane, int64_t d0, int64_t d_end, int64_t h0,
-                              int64_t h_end, float *out, int64_t *begin, int64_t *end) {
-    *begin = *end = 0;
+static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int64_t d0, int64_t d_end, int64_t h0,
+                                 int64_t h_end, float *out) {
 #if defined(__x86_64__) || defined(__i386__)
     const int64_t IH = g->in[1], IW = g->in[2], OW = g->out[2], pad = g->pad[2];
-    if (g->kernel[2] != 3 || g->stride[2] != 2 || g->dilation[2] != 1 || !jconv_isa_runs_avx2()) return;
+    if (g->kernel[2] != 3 || g->stride[2] != 2 || g->dilation[2] != 1 || !jconv_isa_runs_avx2()) return 0;
     const float *rows[MAX_FAST_ROWS];
     int64_t count = 0;
     for (int64_t id = d0; id < d_end; id += g->dilation[0])
         for (int64_t ih = h0; ih < h_end; ih += g->dilation[1]) {
-            if (count == MAX_FAST_ROWS) return;
+            if (count == MAX_FAST_ROWS) return 0;
             rows[count++] = plane + (id * IH + ih) * IW;
         }
     int64_t lo, hi, lo2, hi2; /* outputs whose first and last tap are inside */
@@ -180,12 +192,19 @@ static void max_pool_row_fast(const pool_geometry *g, const float *plane, int64_
     jconv_valid_range(2 - pad, 2, IW, OW, &lo2, &hi2);
     if (lo2 > lo) lo = lo2;
     if (hi2 < hi) hi = hi2;
-    if (count == 0) return;
-    for (int64_t r = 0; r < count; r++) rows[r] += 2 * lo - pad;
-    *begin = lo;
-    *end = lo + max_pool_3wide_s2_avx2(rows, count, hi - lo, out + lo);
+    if (hi < lo) hi = lo;
+    const float *interior[MAX_FAST_ROWS];
+    for (int64_t r = 0; r < count; r++) interior[r] = rows[r] + 2 * lo - pad;
+    const int64_t done = max_pool_3wide_s2_avx2(interior, count, hi - lo, out + lo);
+    for (int64_t ow = 0; ow < OW; ow++) {
+        if (ow == lo) ow += done;
+        if (ow >= OW) break;
+        out[ow] = max_of_3wide_window(rows, count, 2 * ow - pad, IW);
+    }
+    return 1;
 #else
     (void)g, (void)plane, (void)d0, (void)d_end, (void)h0, (void)h_end, (void)out;
+    return 0;
 #endif
 }
 
@@ -193,8 +212,7 @@ static void max_pool_row_fast(const pool_geometry *g, const float *plane, int64_
  * row (id, ih) and tap kw, in the order max_pool_row visits them per output, updates all the
  * outputs it reaches, so each output sees the same values in the same order (the same result,
  * signed zeros and NaN included). The per-output loop with its data-dependent branch ran at
- * 2 GB/s. The common 3-wide stride-2 window has an AVX2 kernel for the outputs whose taps are all
- * inside the row; the passes do the rest. */
+ * 2 GB/s. The common 3-wide stride-2 window has its own row (max_pool_row_3wide_s2). */
 static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, int64_t od, int64_t oh, float *out) {
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OW = g->out[2], SW = g->stride[2];
     const int64_t d_start = od * g->stride[0] - g->pad[0], h_start = oh * g->stride[1] - g->pad[1];
@@ -203,12 +221,10 @@ static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, 
     if (d_end > ID) d_end = ID;
     if (h_end > IH) h_end = IH;
     const int64_t d0 = first_inside(d_start, g->dilation[0]), h0 = first_inside(h_start, g->dilation[1]);
-    int64_t done_begin, done_end; /* outputs the fast kernel finished */
-    max_pool_row_fast(g, plane, d0, d_end, h0, h_end, out, &done_begin, &done_end);
+    if (max_pool_row_3wide_s2(g, plane, d0, d_end, h0, h_end, out)) return;
     int64_t kw_first, kw_end;
     taps_inside(g, &kw_first, &kw_end);
-    for (int64_t ow = 0; ow < done_begin; ow++) out[ow] = -INFINITY;
-    for (int64_t ow = done_end; ow < OW; ow++) out[ow] = -INFINITY;
+    for (int64_t ow = 0; ow < OW; ow++) out[ow] = -INFINITY;
     for (int64_t id = d0; id < d_end; id += g->dilation[0])
         for (int64_t ih = h0; ih < h_end; ih += g->dilation[1]) {
             const float *row = plane + (id * IH + ih) * IW;
@@ -216,8 +232,7 @@ static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, 
                 const int64_t offset = kw * g->dilation[2] - g->pad[2]; /* column of output ow: ow * SW + offset */
                 int64_t first, end;
                 jconv_valid_range(offset, SW, IW, OW, &first, &end);
-                max_pass(row, offset, SW, out, first, end < done_begin ? end : done_begin);
-                max_pass(row, offset, SW, out, first > done_end ? first : done_end, end);
+                max_pass(row, offset, SW, out, first, end);
             }
         }
 }
