@@ -231,6 +231,61 @@ static void test_layout_by_hand(void) {
     REJECTS(jconv_upsample2d(one_by_two, 1, 4, JCONV_UPSAMPLE_BILINEAR, 0, NAN, 2.0, pair, y), "scale_h=nan");
 }
 
+/* Transposed convolution (im2col: GEMM + col2im) against the reference, on layers with many
+ * output-channel blocks (each thread keeps an image's packed input for all its blocks) and with
+ * batch and groups (the kept image changes), inputs of several column chunks, stride 1-3 (stride 2 scatters two tap rows at once),
+ * padding, output_padding, dilation, bias, residual (in place too) and ReLU. */
+static void test_conv_transpose_against_the_reference(int cases) {
+    for (int c = 0; c < cases; c++) {
+        const int big = c % 6 == 5; /* an input of several column chunks (nc) and many channel blocks */
+        const int rank = !big && c % 3 == 2 ? 1 : 2;
+        jconv_conv_transpose_desc d;
+        jconv_conv_transpose_desc_init(&d, rank);
+        d.batch = uniform_int(1, 2);
+        d.groups = uniform_int(1, 2);
+        d.in_channels = d.groups * uniform_int(1, 6);
+        d.out_channels = d.groups * (c % 2 ? uniform_int(20, 48) : uniform_int(1, 5));
+        for (int i = 0; i < rank; i++) {
+            d.in_size[i] = uniform_int(1, rank == 1 ? 40 : 9);
+            d.kernel[i] = uniform_int(1, 4);
+            d.stride[i] = uniform_int(1, 3);
+            d.dilation[i] = c % 5 == 4 ? 2 : 1;
+            d.pad_begin[i] = d.pad_end[i] = uniform_int(0, (d.kernel[i] - 1) * d.dilation[i] / 2);
+            d.output_padding[i] = uniform_int(0, d.stride[i] - 1);
+        }
+        if (big) {
+            d.in_channels = d.groups * uniform_int(1, 3), d.out_channels = d.groups * uniform_int(40, 64);
+            d.in_size[0] = uniform_int(24, 28), d.in_size[1] = uniform_int(24, 28), d.kernel[0] = d.kernel[1] = 3;
+        }
+        int64_t out[3];
+        if (jconv_conv_transpose_output_size(&d, out) != JCONV_OK) continue;
+        int64_t n_in = d.batch * d.in_channels, n_out = d.batch * d.out_channels, taps = 1;
+        for (int i = 0; i < rank; i++) n_in *= d.in_size[i], n_out *= out[i], taps *= d.kernel[i];
+        const int64_t n_w = d.in_channels * (d.out_channels / d.groups) * taps;
+        float *x = random_floats(n_in), *w = random_floats(n_w), *b = random_floats(d.out_channels);
+        float *res = random_floats(n_out), *y = malloc((size_t)n_out * sizeof(float));
+        double *ref = malloc((size_t)n_out * sizeof(double));
+        conv_transpose_reference(&d, out, x, w, b, ref);
+        const int residual = c % 3; /* none, separate, in place */
+        for (int64_t i = 0; i < n_out; i++) y[i] = residual == 2 ? res[i] : NAN;
+        const jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+        CHECK(jconv_conv_transpose(&d, x, w, b, JCONV_ALGO_IM2COL, c % 4 == 0 ? &relu : NULL,
+                                   residual == 1 ? res : residual == 2 ? y : NULL, y) == JCONV_OK,
+              "%s", jconv_last_error());
+        int64_t bad = -1;
+        const double tolerance = 1e-5 * (double)(d.in_channels / d.groups * taps + 2);
+        for (int64_t i = 0; i < n_out && bad < 0; i++) {
+            double want = ref[i] + (residual != 0 ? res[i] : 0.0);
+            if (c % 4 == 0 && want < 0) want = 0;
+            if (!(fabs(y[i] - want) <= tolerance)) bad = i;
+        }
+        CHECK(bad < 0, "convT case %d rank %d oc %lld k %lld s %lld: output %lld is %g, want %g", c, rank,
+              (long long)d.out_channels, (long long)d.kernel[rank - 1], (long long)d.stride[rank - 1], (long long)bad,
+              bad < 0 ? 0.0 : (double)y[bad], bad < 0 ? 0.0 : ref[bad]);
+        free(x), free(w), free(b), free(res), free(y), free(ref);
+    }
+}
+
 /* Max pooling without indices (vectorised rows, and an AVX2 kernel for 3-wide stride-2 windows)
  * against the same call with indices, which runs the per-output loop: the same bits, NaN, -inf,
  * ties and signed zeros included, over row widths around the kernel's blocks of 8 outputs,
@@ -273,6 +328,7 @@ int main(int argc, char **argv) {
     test_conv_transpose_by_hand();
     test_conv_transpose_is_the_adjoint(150);
     test_conv_transpose_bad_input();
+    test_conv_transpose_against_the_reference(120);
     test_pooling_by_hand();
     test_max_pool_rows_match_the_per_output_loop(400);
     test_layout_by_hand();

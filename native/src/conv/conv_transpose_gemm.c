@@ -154,9 +154,28 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
     }
 }
 
+/* Where B's panels come from: the whole image's X packed once per thread and kept while the
+ * thread's items stay in one image and group (image_packed), chunk after chunk at chunk * K * nc;
+ * or, for an image too large for that, each chunk packed again when it is used. */
+typedef struct packed_x {
+    float *buffer;
+    int whole_image;  /* the buffer holds every chunk of X */
+    int64_t image;    /* which (n * groups + group) it holds; -1: none */
+} packed_x;
+
+/* Packs columns [p0, p0 + pn) of X (K rows) into panels: k block pc at b + pc * ceil16(pn). */
+static void pack_x_chunk(const float *src_group, int64_t K, int64_t P_in, int64_t p0, int64_t pn, int64_t kc_max,
+                         float *b) {
+    const int64_t width = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    for (int64_t pc = 0; pc < K; pc += kc_max) {
+        const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
+        gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b + pc * width);
+    }
+}
+
 static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
                           int64_t block, const float *src, const float *residual, float *dst, gemm_blocking cache_blocks,
-                          float *b) {
+                          packed_x *x) {
     const conv_geometry *g = &plan->geometry;
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
     const int64_t P_in = g->in[0] * g->in[1] * g->in[2], P_out = g->out[0] * g->out[1] * g->out[2];
@@ -169,16 +188,24 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         conv_row_init(out_image + oc * P_out, P_out, plan->bias != NULL ? plan->bias[oc] : 0.0f,
                       residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL);
     const float *src_group = src + (n * g->in_channels + group * K) * P_in;
+    const int64_t image = n * g->groups + group, nc = cache_blocks.nc;
+    const int reuse = x->whole_image && x->image == image;
+    if (x->whole_image && !reuse)
+        for (int64_t p0 = 0; p0 < P_in; p0 += nc)
+            pack_x_chunk(src_group, K, P_in, p0, P_in - p0 < nc ? P_in - p0 : nc, cache_blocks.kc, x->buffer + p0 * K);
+    x->image = x->whole_image ? image : -1;
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
     float tile[GEMM_MR * GEMM_NR];
     const gemm_epilogue fresh = {NULL, 1, 0, 0.0f, 0.0f}; /* start at 0: no zeroing, no reading of the tile */
-    for (int64_t p0 = 0; p0 < P_in; p0 += cache_blocks.nc) {
-        const int64_t pn = P_in - p0 < cache_blocks.nc ? P_in - p0 : cache_blocks.nc;
+    for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
+        const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
+        float *chunk = x->whole_image ? x->buffer + p0 * K : x->buffer;
+        if (!x->whole_image) pack_x_chunk(src_group, K, P_in, p0, pn, cache_blocks.kc, chunk);
         for (int64_t pc = 0; pc < K; pc += cache_blocks.kc) {
             const int64_t kc = K - pc < cache_blocks.kc ? K - pc : cache_blocks.kc;
-            gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
+            const float *b = chunk + pc * n_panels * GEMM_NR;
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
@@ -194,26 +221,36 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         conv_row_activate(&plan->post_ops, out_image + oc * P_out, P_out);
 }
 
+/* The largest packed image a thread keeps (floats); beyond it each chunk is packed when used. */
+#define MAX_PACKED_IMAGE (2LL << 20)
+
 jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                          float *dst) {
     const conv_geometry *g = &plan->geometry;
     const int64_t blocks = channel_blocks(g), items = g->batch * g->groups * blocks;
+    const int64_t K = g->in_channels_per_group, P_in = g->in[0] * g->in[1] * g->in[2];
     const gemm_ukernel_fn ukernel = gemm_kernels_active()->packed;
     const gemm_blocking cache_blocks = gemm_blocks();
     const int threads = jconv_threads();
+    /* X packed whole (every chunk's panels, the last one's padded to NR columns) when a thread
+     * gets several blocks of an image to reuse it for */
+    const int64_t whole = K * (P_in + GEMM_NR), whole_image = blocks > threads && whole <= MAX_PACKED_IMAGE;
+    const int64_t buffer_floats = whole_image ? whole : cache_blocks.kc * cache_blocks.nc;
     int failed = 0;
     (void)threads;
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
     {
-        float *b = jconv_alloc((size_t)(cache_blocks.kc * cache_blocks.nc) * sizeof(float));
-        if (b == NULL) failed = 1;
+        /* each thread packs an image's X once and keeps it while its blocks last (a block used to
+         * pack it again for itself: 16 blocks, 16 times) */
+        packed_x x = {jconv_alloc((size_t)buffer_floats * sizeof(float)), (int)whole_image, -1};
+        if (x.buffer == NULL) failed = 1;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < items; item++) {
-            if (b == NULL) continue;
+            if (x.buffer == NULL) continue;
             const int64_t block = item % blocks, group = (item / blocks) % g->groups, n = item / (blocks * g->groups);
-            compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, b);
+            compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, &x);
         }
-        jconv_free(b);
+        jconv_free(x.buffer);
     }
     if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the GEMM packing buffer");
     return JCONV_OK;
