@@ -1,6 +1,8 @@
 /* The C benchmark: times every conv and convT layer of a layer suite through a plan and prints, per
  * layer, the algorithm, the median milliseconds, GFLOP/s (padding taps included, as layers.csv
- * counts them) and the % of the measured FMA peak; with oneDNN found by CMake, also oneDNN's
+ * counts them) and the % of the FMA peak ("peak now": an FMA loop timed between the layer's own
+ * executions, its median GFLOP/s; the header's peak is the best of three at the start); with
+ * oneDNN found by CMake, also oneDNN's
  * convolution_auto on the same layer in the same process and our speed relative to it (> 1: we
  * are faster), and with --winograd oneDNN's Winograd where it accepts the layer.
  * --sgemm N adds a row "sgemm_N": an N x N x N single-precision GEMM, C[M][N] = A[M][K] B[K][N]
@@ -33,13 +35,16 @@ static float *filled(int64_t count) {
 
 typedef struct options {
     jconv_algorithm algorithm;
-    double min_time, peak;
-    int onednn, winograd;
+    double min_time, peak; /* peak: the FMA peak measured at the start, GFLOP/s */
+    int onednn, winograd, threads;
 } options;
 
-/* One side of a layer's comparison: the jconv plan, or a oneDNN primitive (declined: not run). */
+/* One side of a layer's comparison: the jconv plan, or a oneDNN primitive (declined: not run), or
+ * the FMA loop (fma_iterations > 0: the peak of the moment). */
 typedef struct contender {
     jconv_conv_plan *plan;
+    long long fma_iterations;
+    int threads;
 #ifdef JCONV_WITH_ONEDNN
     onednn_layer *onednn;
 #else
@@ -50,7 +55,8 @@ typedef struct contender {
 } contender;
 
 static void run_contender(const contender *c, const float *x, float *y) {
-    if (c->plan != NULL) jconv_conv_plan_execute(c->plan, x, NULL, y);
+    if (c->fma_iterations > 0) fma_peak_run(c->threads, c->fma_iterations);
+    else if (c->plan != NULL) jconv_conv_plan_execute(c->plan, x, NULL, y);
 #ifdef JCONV_WITH_ONEDNN
     else onednn_run(c->onednn);
 #endif
@@ -61,12 +67,12 @@ static void run_contender(const contender *c, const float *x, float *y) {
 static void time_contenders(const contender *runs, int count, double min_time, const float *x, float *y,
                             double *medians) {
     enum { MAX_REPS = 1000 };
-    static double times[3][MAX_REPS];
-    int live = 0;
+    static double times[4][MAX_REPS];
+    int live = 0; /* the layer's contenders: the FMA loop's short runs do not add to the time */
     for (int i = 0; i < count; i++) {
         if (runs[i].declined) continue;
         run_contender(&runs[i], x, y);
-        live++;
+        live += runs[i].fma_iterations == 0;
     }
     int reps = 0;
     const double start = bench_now_seconds();
@@ -122,7 +128,7 @@ static void bench_layer(const layer *l, const options *o) {
     } else {
         /* The contenders run in turn, one execution each per round (the first of a round changes
          * every round), so that a slow spell of this shared machine hits all of them alike. */
-        contender runs[3] = {{plan, NULL, {0}, 0}};
+        contender runs[4] = {{plan, 0, 0, NULL, {0}, 0}};
         int count = 1;
 #ifdef JCONV_WITH_ONEDNN
         for (int winograd = 0; o->onednn && winograd <= (o->winograd && !transposed); winograd++) {
@@ -131,11 +137,18 @@ static void bench_layer(const layer *l, const options *o) {
             count++;
         }
 #endif
-        double medians[3];
+        /* last, the FMA loop for about a millisecond a round */
+        const int fma = count++;
+        runs[fma].threads = o->threads;
+        runs[fma].fma_iterations = (long long)(o->peak / o->threads * 1e-3 * 1e9 / FMA_LOOP_FLOPS_PER_ITERATION) + 1;
+        double medians[4];
         time_contenders(runs, count, o->min_time, x, y, medians);
+        const double peak_now = (double)runs[fma].fma_iterations * FMA_LOOP_FLOPS_PER_ITERATION * o->threads /
+                                medians[fma] * 1e-6;
         const double median = medians[0], gflops = flops / median * 1e-6;
-        printf("%-16s %-14s %9.3f %8.1f %6.1f%%", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,
-               100.0 * gflops / o->peak);
+        printf("%-16s %-14s %9.3f %8.1f %6.1f%% %8.0f", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,
+               100.0 * gflops / peak_now, peak_now);
+        count--; /* the comparisons: jconv's contenders only */
         for (int i = 1; i < count; i++) {
             const double theirs = medians[i];
             if (i == 1 && runs[i].declined) printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
@@ -199,6 +212,7 @@ int main(int argc, char **argv) {
     omp_set_num_threads(threads); /* oneDNN's OpenMP threads, from this (the calling) thread */
 #endif
     o.peak = fma_peak_gflops(threads);
+    o.threads = threads;
     printf("jconv %s, isa %s, %d threads, measured FMA peak %.0f GFLOP/s%s\n", jconv_version(), jconv_isa(), threads,
            o.peak,
 #ifdef JCONV_WITH_ONEDNN
@@ -208,7 +222,7 @@ int main(int argc, char **argv) {
 #endif
     );
     printf("gemm: %s\n", jconv_gemm_info());
-    printf("%-16s %-14s %9s %8s %7s", "layer", "algorithm", "ms", "GFLOP/s", "peak");
+    printf("%-16s %-14s %9s %8s %7s %8s", "layer", "algorithm", "ms", "GFLOP/s", "peak", "peak now");
 #ifdef JCONV_WITH_ONEDNN
     if (o.onednn) printf("  %9s %8s %7s  %-18s", "oneDNN ms", "GFLOP/s", "ratio", "oneDNN impl");
 #endif

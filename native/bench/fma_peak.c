@@ -29,7 +29,6 @@ static float fma_loop(int64_t iterations) {
     _mm256_storeu_ps(out, sum);
     return out[0];
 }
-#define FLOPS_PER_ITERATION (12.0 * 8 * 2)
 #else
 static float fma_loop(int64_t iterations) {
     float acc[12][8];
@@ -40,25 +39,29 @@ static float fma_loop(int64_t iterations) {
             for (int j = 0; j < 8; j++) acc[i][j] += 1e-8f * 1e-8f;
     return acc[3][5];
 }
-#define FLOPS_PER_ITERATION (12.0 * 8 * 2)
 #endif
+
+double fma_peak_run(int threads, int64_t iterations) {
+    volatile float sink = 0;
+    (void)threads;
+#pragma omp parallel num_threads(threads)
+    {
+        const float r = fma_loop(iterations);
+#pragma omp critical
+        sink += r;
+    }
+    (void)sink;
+    return FMA_LOOP_FLOPS_PER_ITERATION * (double)iterations * threads;
+}
 
 double fma_peak_gflops(int threads) {
     const int64_t iterations = 50 * 1000 * 1000;
     double best = 0;
-    volatile float sink = 0;
-    (void)threads;
     for (int trial = 0; trial < 3; trial++) {
         const double start = bench_now_seconds();
-#pragma omp parallel num_threads(threads)
-        {
-            const float r = fma_loop(iterations);
-#pragma omp critical
-            sink += r;
-        }
-        const double gflops = FLOPS_PER_ITERATION * (double)iterations * threads / (bench_now_seconds() - start) * 1e-9;
+        const double flops = fma_peak_run(threads, iterations);
+        const double gflops = flops / (bench_now_seconds() - start) * 1e-9;
         if (gflops > best) best = gflops;
     }
-    (void)sink;
     return best;
 }

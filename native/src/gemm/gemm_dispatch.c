@@ -65,31 +65,13 @@ static void finish_partial_tile(const float *tile, float *c, int64_t ldc, int64_
     }
 }
 
-/* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
-static int whole_tile(int64_t rows, int64_t cols) { return rows == GEMM_MR && (cols == GEMM_NR || cols == 8); }
-
-void gemm_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int64_t rows, int64_t cols, const gemm_epilogue *epilogue) {
-    const gemm_ukernel_fn kernel = cols <= 8 ? kernels->packed_8 : kernels->packed;
-    if (whole_tile(rows, cols)) {
-        kernel(kc, a, b, c, ldc, epilogue);
-        return;
-    }
-    float tile[GEMM_MR * GEMM_NR] = {0};
-    kernel(kc, a, b, tile, GEMM_NR, NULL);
-    finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
-}
-
-void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
-                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                               const gemm_epilogue *epilogue) {
-    const gemm_indirect_fn kernel = cols <= 8 ? kernels->indirect_8 : kernels->indirect;
-    if (whole_tile(rows, cols)) {
-        kernel(kc, a, b, offsets, c, ldc, epilogue);
-        return;
-    }
-    float tile[GEMM_MR * GEMM_NR] = {0};
-    kernel(kc, a, b, offsets, tile, GEMM_NR, NULL);
+void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
+                              const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                              const gemm_epilogue *epilogue) {
+    float tile[GEMM_MR * GEMM_NR];
+    const gemm_epilogue product = {NULL, 1, 0, 0.0f, 0.0f}; /* the tile = the product: no zeroing */
+    if (offsets != NULL) (cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, tile, GEMM_NR, &product);
+    else (cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, GEMM_NR, &product);
     finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
 }
 
