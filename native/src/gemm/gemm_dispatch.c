@@ -91,7 +91,13 @@ void gemm_pack_b(const float *src, int64_t ld, int64_t kc, int64_t pn, float *b)
     for (int64_t jp = 0; jp < full; jp++) {
         float *to = b + jp * kc * GEMM_NR;
         const float *from = src + jp * GEMM_NR;
-        for (int64_t k = 0; k < kc; k++) memcpy(to + k * GEMM_NR, from + k * ld, GEMM_NR * sizeof(float));
+        for (int64_t k = 0; k < kc; k++) {
+            /* each load is a row apart, which no hardware prefetcher follows: ask for the one 8
+             * rows on, non-temporally (it is read once; L2 keeps the packed block). Measured: a
+             * 1x1 with few output channels (r50_s2_1x1) 1.03-1.04x; T0 or 16 rows: no better */
+            if (k + 8 < kc) __builtin_prefetch(from + (k + 8) * ld, 0, 0);
+            memcpy(to + k * GEMM_NR, from + k * ld, GEMM_NR * sizeof(float));
+        }
     }
     if (tail > 0) {
         float *to = b + full * kc * GEMM_NR;
