@@ -221,8 +221,9 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         conv_row_activate(&plan->post_ops, out_image + oc * P_out, P_out);
 }
 
-/* The largest packed image a thread keeps (floats); beyond it each chunk is packed when used. */
-#define MAX_PACKED_IMAGE (2LL << 20)
+/* The largest packed image a thread keeps, in floats (4 MiB); beyond it each chunk is packed when
+ * it is used. */
+#define MAX_PACKED_IMAGE (1LL << 20)
 
 jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                          float *dst) {
