@@ -233,11 +233,13 @@ static void test_layout_by_hand(void) {
 
 /* Transposed convolution (im2col: GEMM + col2im) against the reference, on layers with many
  * output-channel blocks (each thread keeps an image's packed input for all its blocks) and with
- * batch and groups (the kept image changes), inputs of several column chunks, stride 1-3 (stride 2 scatters two tap rows at once),
+ * batch and groups (the kept image changes), inputs of several column chunks, inputs deeper than
+ * the k block (the fuzzer found their packing overrunning its buffer), stride 1-3 (stride 2 scatters two tap rows at once),
  * padding, output_padding, dilation, bias, residual (in place too) and ReLU. */
 static void test_conv_transpose_against_the_reference(int cases) {
     for (int c = 0; c < cases; c++) {
         const int big = c % 6 == 5; /* an input of several column chunks (nc) and many channel blocks */
+        const int deep = c % 6 == 1; /* K past kc (256; 16 with JCONV_CACHE=2K,16K), few channel blocks */
         const int rank = !big && c % 3 == 2 ? 1 : 2;
         jconv_conv_transpose_desc d;
         jconv_conv_transpose_desc_init(&d, rank);
@@ -257,6 +259,14 @@ static void test_conv_transpose_against_the_reference(int cases) {
             d.in_channels = d.groups * uniform_int(1, 3), d.out_channels = d.groups * uniform_int(40, 64);
             d.in_size[0] = uniform_int(24, 28), d.in_size[1] = uniform_int(24, 28), d.kernel[0] = d.kernel[1] = 3;
         }
+        if (deep && c % 12 == 1) { /* past kc 256, over more than one chunk of 512 columns */
+            d.in_channels = d.groups * uniform_int(257, 300), d.out_channels = d.groups;
+            d.in_size[0] = d.in_size[1] = 23, d.kernel[0] = d.kernel[1] = 2, d.stride[0] = d.stride[1] = 2;
+            d.dilation[0] = d.dilation[1] = 1, d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 0;
+            d.output_padding[0] = d.output_padding[1] = 0;
+        }
+        else if (deep)
+            d.in_channels = d.groups * uniform_int(17, 40);
         int64_t out[3];
         if (jconv_conv_transpose_output_size(&d, out) != JCONV_OK) continue;
         int64_t n_in = d.batch * d.in_channels, n_out = d.batch * d.out_channels, taps = 1;

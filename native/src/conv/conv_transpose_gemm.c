@@ -155,15 +155,16 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
 }
 
 /* Where B's panels come from: the whole image's X packed once per thread and kept while the
- * thread's items stay in one image and group (image_packed), chunk after chunk at chunk * K * nc;
- * or, for an image too large for that, each chunk packed again when it is used. */
+ * thread's items stay in one image and group, the chunk of columns from p0 at p0 * K, its k block
+ * pc at pc * ceil16(pn) within; or (whole_image 0) each k block of each chunk packed into a kc x
+ * nc buffer when it is used. */
 typedef struct packed_x {
     float *buffer;
     int whole_image;  /* the buffer holds every chunk of X */
     int64_t image;    /* which (n * groups + group) it holds; -1: none */
 } packed_x;
 
-/* Packs columns [p0, p0 + pn) of X (K rows) into panels: k block pc at b + pc * ceil16(pn). */
+/* Packs columns [p0, p0 + pn) of X, all K rows, into panels: k block pc at b + pc * ceil16(pn). */
 static void pack_x_chunk(const float *src_group, int64_t K, int64_t P_in, int64_t p0, int64_t pn, int64_t kc_max,
                          float *b) {
     const int64_t width = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
@@ -189,8 +190,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
                       residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL);
     const float *src_group = src + (n * g->in_channels + group * K) * P_in;
     const int64_t image = n * g->groups + group, nc = cache_blocks.nc;
-    const int reuse = x->whole_image && x->image == image;
-    if (x->whole_image && !reuse)
+    if (x->whole_image && x->image != image)
         for (int64_t p0 = 0; p0 < P_in; p0 += nc)
             pack_x_chunk(src_group, K, P_in, p0, P_in - p0 < nc ? P_in - p0 : nc, cache_blocks.kc, x->buffer + p0 * K);
     x->image = x->whole_image ? image : -1;
@@ -201,11 +201,11 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
         const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
-        float *chunk = x->whole_image ? x->buffer + p0 * K : x->buffer;
-        if (!x->whole_image) pack_x_chunk(src_group, K, P_in, p0, pn, cache_blocks.kc, chunk);
         for (int64_t pc = 0; pc < K; pc += cache_blocks.kc) {
             const int64_t kc = K - pc < cache_blocks.kc ? K - pc : cache_blocks.kc;
-            const float *b = chunk + pc * n_panels * GEMM_NR;
+            /* the kept image's block, or this block packed now into the kc x nc buffer */
+            if (!x->whole_image) gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, x->buffer);
+            const float *b = x->whole_image ? x->buffer + p0 * K + pc * n_panels * GEMM_NR : x->buffer;
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
