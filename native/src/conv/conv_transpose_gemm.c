@@ -82,13 +82,18 @@ jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
     return JCONV_OK;
 }
 
-/* to[j * stride] += from[j] for j in [first, end): contiguous for stride 1, which the compiler
- * vectorises. */
-static inline void add_strided(float *to, int64_t stride, const float *from, int64_t first, int64_t end) {
+/* row[at + j * stride] += from[j] for j in [first, end), where those columns lie inside the row
+ * (at itself may lie far outside it: the pointer is formed at the first column added, never at
+ * at). Contiguous for stride 1, which the compiler vectorises. */
+static inline void add_strided(float *row, int64_t at, int64_t stride, const float *from, int64_t first,
+                               int64_t end) {
+    if (first >= end) return;
+    float *to = row + (at + first * stride);
+    from += first;
     if (stride == 1) {
-        for (int64_t j = first; j < end; j++) to[j] += from[j];
+        for (int64_t j = 0; j < end - first; j++) to[j] += from[j];
     } else {
-        for (int64_t j = first; j < end; j++) to[j * stride] += from[j];
+        for (int64_t j = 0; j < end - first; j++) to[j * stride] += from[j];
     }
 }
 
@@ -132,23 +137,23 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
             int64_t first, end; /* run columns j in [first, end) land inside the output row */
             jconv_valid_range(ow, SW, OW, n, &first, &end);
             if (!pair) {
-                add_strided(out_row + ow, SW, from, first, end);
+                add_strided(out_row, ow, SW, from, first, end);
                 continue;
             }
             int64_t first1, end1; /* the odd row's, at ow + 1 */
             jconv_valid_range(ow + 1, SW, OW, n, &first1, &end1);
             const int64_t lo = first > first1 ? first : first1, hi = end < end1 ? end : end1;
             if (lo >= hi) {
-                add_strided(out_row + ow, SW, from, first, end);
-                add_strided(out_row + ow + 1, SW, from + GEMM_NR, first1, end1);
+                add_strided(out_row, ow, SW, from, first, end);
+                add_strided(out_row, ow + 1, SW, from + GEMM_NR, first1, end1);
                 continue;
             }
-            add_strided(out_row + ow, SW, from, first, lo), add_strided(out_row + ow, SW, from, hi, end);
-            add_strided(out_row + ow + 1, SW, from + GEMM_NR, first1, lo);
-            add_strided(out_row + ow + 1, SW, from + GEMM_NR, hi, end1);
-            float *to = out_row + ow;
-            const float *odd = from + GEMM_NR;
-            for (int64_t j = lo; j < hi; j++) to[2 * j] += from[j], to[2 * j + 1] += odd[j];
+            add_strided(out_row, ow, SW, from, first, lo), add_strided(out_row, ow, SW, from, hi, end);
+            add_strided(out_row, ow + 1, SW, from + GEMM_NR, first1, lo);
+            add_strided(out_row, ow + 1, SW, from + GEMM_NR, hi, end1);
+            float *to = out_row + (ow + 2 * lo); /* columns of run columns lo.., both inside the row */
+            const float *even = from + lo, *odd = from + GEMM_NR + lo;
+            for (int64_t j = 0; j < hi - lo; j++) to[2 * j] += even[j], to[2 * j + 1] += odd[j];
         }
         r += pair;
     }

@@ -192,10 +192,12 @@ static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int
     jconv_valid_range(2 - pad, 2, IW, OW, &lo2, &hi2);
     if (lo2 > lo) lo = lo2;
     if (hi2 < hi) hi = hi2;
-    if (hi < lo) hi = lo;
-    const float *interior[MAX_FAST_ROWS];
-    for (int64_t r = 0; r < count; r++) interior[r] = rows[r] + 2 * lo - pad;
-    const int64_t done = max_pool_3wide_s2_avx2(interior, count, hi - lo, out + lo);
+    int64_t done = 0;
+    if (hi > lo) { /* the interior's first window starts inside every row: 2 lo - pad >= 0 */
+        const float *interior[MAX_FAST_ROWS];
+        for (int64_t r = 0; r < count; r++) interior[r] = rows[r] + (2 * lo - pad);
+        done = max_pool_3wide_s2_avx2(interior, count, hi - lo, out + lo);
+    }
     for (int64_t ow = 0; ow < OW; ow++) {
         if (ow == lo) ow += done;
         if (ow >= OW) break;
