@@ -160,24 +160,14 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
 }
 
 /* Where B's panels come from: the whole image's X packed once per thread and kept while the
- * thread's items stay in one image and group, the chunk of columns from p0 at p0 * K, its k block
- * pc at pc * ceil16(pn) within; or (whole_image 0) each k block of each chunk packed into a kc x
+ * thread's items stay in one image and group (the chunk of columns from p0 at p0 * K, its k block
+ * pc at pc * ceil16(pn) within); or (whole_image 0) each k block of each chunk packed into a kc x
  * nc buffer when it is used. */
 typedef struct packed_x {
     float *buffer;
     int whole_image;  /* the buffer holds every chunk of X */
     int64_t image;    /* which (n * groups + group) it holds; -1: none */
 } packed_x;
-
-/* Packs columns [p0, p0 + pn) of X, all K rows, into panels: k block pc at b + pc * ceil16(pn). */
-static void pack_x_chunk(const float *src_group, int64_t K, int64_t P_in, int64_t p0, int64_t pn, int64_t kc_max,
-                         float *b) {
-    const int64_t width = (pn + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
-    for (int64_t pc = 0; pc < K; pc += kc_max) {
-        const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
-        gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b + pc * width);
-    }
-}
 
 static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
                           int64_t block, const float *src, const float *residual, float *dst, gemm_blocking cache_blocks,
@@ -195,27 +185,25 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
                       residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL);
     const float *src_group = src + (n * g->in_channels + group * K) * P_in;
     const int64_t image = n * g->groups + group, nc = cache_blocks.nc;
-    if (x->whole_image && x->image != image)
-        for (int64_t p0 = 0; p0 < P_in; p0 += nc)
-            pack_x_chunk(src_group, K, P_in, p0, P_in - p0 < nc ? P_in - p0 : nc, cache_blocks.kc, x->buffer + p0 * K);
+    const int pack = !x->whole_image || x->image != image; /* else the kept image has every block */
     x->image = x->whole_image ? image : -1;
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
     float tile[GEMM_MR * GEMM_NR];
-    const gemm_epilogue fresh = {NULL, 1, 0, 0.0f, 0.0f}; /* start at 0: no zeroing, no reading of the tile */
+    const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT;
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
         const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
         for (int64_t pc = 0; pc < K; pc += cache_blocks.kc) {
             const int64_t kc = K - pc < cache_blocks.kc ? K - pc : cache_blocks.kc;
-            /* the kept image's block, or this block packed now into the kc x nc buffer */
-            if (!x->whole_image) gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, x->buffer);
-            const float *b = x->whole_image ? x->buffer + p0 * K + pc * n_panels * GEMM_NR : x->buffer;
+            /* the kept image's place for this block, or the kc x nc buffer */
+            float *b = x->whole_image ? x->buffer + p0 * K + pc * n_panels * GEMM_NR : x->buffer;
+            if (pack) gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
                 for (int64_t jp = 0; jp < n_panels; jp++) {
-                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, &fresh); /* the tile = the product */
+                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, &product);
                     const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
                     scatter_tile(g, tile, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
                 }

@@ -43,6 +43,9 @@ typedef struct gemm_epilogue {
     float lo, hi;
 } gemm_epilogue;
 
+/* c = product, c not read: a scratch tile needs no zeroing. */
+#define GEMM_EPILOGUE_PRODUCT {NULL, 1, 0, 0.0f, 0.0f}
+
 /* An epilogue read once by a kernel, before its first store to c (which the compiler must assume
  * could alias the epilogue and its bias): NULL reads as start 0, clamp 0. */
 typedef struct gemm_epilogue_values {

@@ -69,7 +69,7 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const gemm_epilogue *epilogue) {
     float tile[GEMM_MR * GEMM_NR];
-    const gemm_epilogue product = {NULL, 1, 0, 0.0f, 0.0f}; /* the tile = the product: no zeroing */
+    const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT; /* no zeroing */
     if (offsets != NULL) (cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, tile, GEMM_NR, &product);
     else (cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, GEMM_NR, &product);
     finish_partial_tile(tile, c, ldc, rows, cols, epilogue);

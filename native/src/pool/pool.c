@@ -94,15 +94,23 @@ static int64_t first_inside(int64_t start, int64_t dilation) {
     return start >= 0 ? start : start + (-start + dilation - 1) / dilation * dilation;
 }
 
+/* The window rows of output (od, oh) inside the input: depths d0, d0 + dilation, .. below d_end
+ * and heights h0, .. below h_end. */
+static void window_rows(const pool_geometry *g, int64_t od, int64_t oh, int64_t *d0, int64_t *d_end, int64_t *h0,
+                        int64_t *h_end) {
+    const int64_t d_start = od * g->stride[0] - g->pad[0], h_start = oh * g->stride[1] - g->pad[1];
+    *d_end = d_start + (g->kernel[0] - 1) * g->dilation[0] + 1;
+    *h_end = h_start + (g->kernel[1] - 1) * g->dilation[1] + 1;
+    if (*d_end > g->in[0]) *d_end = g->in[0];
+    if (*h_end > g->in[1]) *h_end = g->in[1];
+    *d0 = first_inside(d_start, g->dilation[0]), *h0 = first_inside(h_start, g->dilation[1]);
+}
+
 static void max_pool_row(const pool_geometry *g, const float *plane, int64_t od, int64_t oh, float *out,
                          int64_t *indices) {
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2];
-    const int64_t d_start = od * g->stride[0] - g->pad[0], h_start = oh * g->stride[1] - g->pad[1];
-    int64_t d_end = d_start + (g->kernel[0] - 1) * g->dilation[0] + 1;
-    int64_t h_end = h_start + (g->kernel[1] - 1) * g->dilation[1] + 1;
-    if (d_end > ID) d_end = ID;
-    if (h_end > IH) h_end = IH;
-    const int64_t d0 = first_inside(d_start, g->dilation[0]), h0 = first_inside(h_start, g->dilation[1]);
+    const int64_t IH = g->in[1], IW = g->in[2];
+    int64_t d0, d_end, h0, h_end;
+    window_rows(g, od, oh, &d0, &d_end, &h0, &h_end);
     for (int64_t ow = 0; ow < g->out[2]; ow++) {
         const int64_t w_start = ow * g->stride[2] - g->pad[2];
         int64_t w_end = w_start + (g->kernel[2] - 1) * g->dilation[2] + 1;
@@ -216,13 +224,9 @@ static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int
  * signed zeros and NaN included). The per-output loop with its data-dependent branch ran at
  * 2 GB/s. The common 3-wide stride-2 window has its own row (max_pool_row_3wide_s2). */
 static void max_pool_row_vectorised(const pool_geometry *g, const float *plane, int64_t od, int64_t oh, float *out) {
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OW = g->out[2], SW = g->stride[2];
-    const int64_t d_start = od * g->stride[0] - g->pad[0], h_start = oh * g->stride[1] - g->pad[1];
-    int64_t d_end = d_start + (g->kernel[0] - 1) * g->dilation[0] + 1;
-    int64_t h_end = h_start + (g->kernel[1] - 1) * g->dilation[1] + 1;
-    if (d_end > ID) d_end = ID;
-    if (h_end > IH) h_end = IH;
-    const int64_t d0 = first_inside(d_start, g->dilation[0]), h0 = first_inside(h_start, g->dilation[1]);
+    const int64_t IH = g->in[1], IW = g->in[2], OW = g->out[2], SW = g->stride[2];
+    int64_t d0, d_end, h0, h_end;
+    window_rows(g, od, oh, &d0, &d_end, &h0, &h_end);
     if (max_pool_row_3wide_s2(g, plane, d0, d_end, h0, h_end, out)) return;
     int64_t kw_first, kw_end;
     taps_inside(g, &kw_first, &kw_end);
