@@ -86,25 +86,36 @@ void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float 
     }
 }
 
-void gemm_pack_b(const float *src, int64_t ld, int64_t kc, int64_t pn, float *b) {
-    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
-    for (int64_t jp = 0; jp < full; jp++) {
-        float *to = b + jp * kc * GEMM_NR;
-        const float *from = src + jp * GEMM_NR;
-        for (int64_t k = 0; k < kc; k++) {
-            /* each load is a row apart, which no hardware prefetcher follows: ask for the one 8
-             * rows on, non-temporally (it is read once; L2 keeps the packed block). Measured: a
-             * 1x1 with few output channels (r50_s2_1x1) 1.03-1.04x; T0 or 16 rows: no better */
-            if (k + 8 < kc) __builtin_prefetch(from + (k + 8) * ld, 0, 0);
+/* Rows a packing pass takes together (see gemm_pack_b). */
+#define PACK_ROW_GROUP 8
+
+/* Rows [k0, k0 + rows) of columns [column, column + width) (width <= NR) into their panel, zeros
+ * after width; the same rows of the next group are asked for, to be there when it comes. */
+static inline void pack_panel_rows(const float *src, int64_t ld, int64_t kc, int64_t k0, int64_t rows,
+                                   int64_t column, int64_t width, float *b) {
+    float *to = b + column * kc + k0 * GEMM_NR;
+    const float *from = src + k0 * ld + column;
+    const int64_t ahead = kc - (k0 + PACK_ROW_GROUP); /* rows in the next group */
+    for (int64_t k = 0; k < rows; k++) {
+        if (k < ahead) __builtin_prefetch(from + (k + PACK_ROW_GROUP) * ld);
+        if (width == GEMM_NR) {
             memcpy(to + k * GEMM_NR, from + k * ld, GEMM_NR * sizeof(float));
+        } else {
+            memcpy(to + k * GEMM_NR, from + k * ld, (size_t)width * sizeof(float));
+            memset(to + k * GEMM_NR + width, 0, (size_t)(GEMM_NR - width) * sizeof(float));
         }
     }
-    if (tail > 0) {
-        float *to = b + full * kc * GEMM_NR;
-        const float *from = src + full * GEMM_NR;
-        for (int64_t k = 0; k < kc; k++) {
-            memcpy(to + k * GEMM_NR, from + k * ld, (size_t)tail * sizeof(float));
-            memset(to + k * GEMM_NR + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
-        }
+}
+
+void gemm_pack_b(const float *src, int64_t ld, int64_t kc, int64_t pn, float *b) {
+    /* A group of 8 rows at a time, across every panel: 8 sequential streams of reads that the
+     * hardware prefetchers follow, and 512 contiguous bytes written per panel, while the next
+     * group's rows are prefetched. (Panel by panel, each load was a row apart: the input,
+     * usually out of cache by now, came at 8-13 GB/s. Measured on a 256 x 3136 input out of
+     * cache: 0.25 ms per pass against 0.62, means of 40.) */
+    for (int64_t k0 = 0; k0 < kc; k0 += PACK_ROW_GROUP) {
+        const int64_t rows = kc - k0 < PACK_ROW_GROUP ? kc - k0 : PACK_ROW_GROUP;
+        for (int64_t column = 0; column < pn; column += GEMM_NR)
+            pack_panel_rows(src, ld, kc, k0, rows, column, pn - column < GEMM_NR ? pn - column : GEMM_NR, b);
     }
 }
