@@ -122,6 +122,40 @@ static void check_same_bits(const char *name, const gemm_kernels *set) {
     CHECK(same, "%s: the 6 x 8 kernels differ from the 6 x 16 ones' first 8 columns", name);
 }
 
+/* The columns kernel gives the bits of the 6 x 16 kernel's product, column by column, for 1-8
+ * panels at once (panel_stride apart, the last one ending the buffer but for GEMM_A_SLACK), packed
+ * and indirect. */
+static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
+    const int64_t kcs[] = {1, 2, 3, 7, 64, 301};
+    int same = 1;
+    for (int ki = 0; ki < 6; ki++)
+        for (int panels = 1; panels <= GEMM_COLUMN_PANELS; panels++)
+            for (int cols = 1; cols <= GEMM_COLUMNS_MAX; cols++)
+                for (int indirect = 0; indirect < 2; indirect++) {
+                    const int64_t kc = kcs[ki], stride = kc * GEMM_MR + 5 * (panels % 2);
+                    float *a = random_floats(panels * stride + GEMM_A_SLACK), *b = random_floats(kc * GEMM_NR);
+                    float product[GEMM_COLUMN_PANELS * GEMM_COLUMNS_MAX * 8];
+                    const int64_t room = kc * (GEMM_NR + 3) + 7;
+                    float *scattered = random_floats(room);
+                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+                    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
+                    for (int64_t k = 0; k < kc; k++)
+                        memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+                    set->columns(kc, panels, a, stride, indirect ? scattered : b, indirect ? offsets : NULL, cols,
+                                 product);
+                    const gemm_epilogue bare = GEMM_EPILOGUE_PRODUCT;
+                    for (int p = 0; p < panels; p++) {
+                        float tile[GEMM_MR * GEMM_NR];
+                        set->packed(kc, a + p * stride, b, tile, GEMM_NR, &bare);
+                        for (int r = 0; r < GEMM_MR; r++)
+                            for (int j = 0; j < cols; j++)
+                                same &= memcmp(&tile[r * GEMM_NR + j], &product[(p * cols + j) * 8 + r], sizeof(float)) == 0;
+                    }
+                    free(a), free(b), free(scattered), free(offsets);
+                }
+    CHECK(same, "%s: the columns kernel differs from the 6 x 16 kernel's product", name);
+}
+
 /* Every kernel of one ISA's set. */
 static void check_kernel_set(const char *isa, const gemm_kernels *set) {
     char name[128];
@@ -133,25 +167,31 @@ static void check_kernel_set(const char *isa, const gemm_kernels *set) {
         check_kernel(name, kernels[i]);
     }
     check_same_bits(isa, set);
+    check_columns_same_bits(isa, set);
 }
 
-#define SET_OF(isa) {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa, gemm_indirect_6x8_##isa}
+#define SET_OF(isa, columns) \
+    {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa, gemm_indirect_6x8_##isa, columns}
 
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
-    const gemm_kernels generic = SET_OF(generic);
+    const gemm_kernels generic = SET_OF(generic, gemm_columns_generic);
     check_kernel_set("generic", &generic);
 #if defined(__x86_64__) || defined(__i386__)
     const char *cpu = jconv_cpu_isa();
-    const gemm_kernels avx2 = SET_OF(avx2), avx512 = SET_OF(avx512);
+    const gemm_kernels avx2 = SET_OF(avx2, gemm_columns_avx2), avx512 = SET_OF(avx512, gemm_columns_even_odd_avx2);
     if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) check_kernel_set("avx2", &avx2);
     else printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
     if (strcmp(cpu, "avx512") == 0) check_kernel_set("avx512", &avx512);
     else printf("the AVX-512 kernels: not run natively, this CPU (or its OS) has no AVX-512\n");
 #endif
 #ifdef JCONV_TEST_AVX512_EMULATED
-    const gemm_kernels emulated = SET_OF(avx512_emulated);
-    check_kernel_set("avx512 through SIMDe", &emulated);
+    /* the AVX-512 set's columns kernel runs AVX2 instructions: checked where they run */
+    const gemm_kernels emulated = SET_OF(avx512_emulated, gemm_columns_even_odd_avx2);
+    if (strcmp(jconv_cpu_isa(), "avx2") == 0 || strcmp(jconv_cpu_isa(), "avx512") == 0)
+        check_kernel_set("avx512 through SIMDe", &emulated);
+    else
+        printf("the AVX-512 kernels through SIMDe: not run, the columns kernel of their set needs AVX2 + FMA\n");
 #else
     printf("the AVX-512 kernels through SIMDe: not built, CMake found no SIMDe (Debian: libsimde-dev)\n");
 #endif

@@ -33,7 +33,7 @@ jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan) {
     int64_t count;
     if (!jconv_multiply_checked(g->groups * panels * GEMM_MR, K, &count))
         return jconv_fail(JCONV_INVALID_ARGUMENT, "packed weights overflow");
-    float *packed = jconv_alloc((size_t)count * sizeof(float));
+    float *packed = jconv_alloc((size_t)(count + GEMM_A_SLACK) * sizeof(float));
     if (packed == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of packed weights",
                                           (long long)(count * (int64_t)sizeof(float)));
     /* Panel (group, i) holds rows i*MR.. of the group's [M][K] weights column by column: [K][MR]. */
@@ -46,6 +46,7 @@ jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan) {
                     panel[k * GEMM_MR + r] = row < M ? plan->weights[(group * M + row) * K + k] : 0.0f;
                 }
         }
+    for (int i = 0; i < GEMM_A_SLACK; i++) packed[count + i] = 0.0f;
     plan->packed_weights = packed;
     return JCONV_OK;
 }
@@ -168,6 +169,21 @@ static inline void update_tile(const tile_block *t, int64_t i, const float *b, i
         gemm_tile_update(t->kernels, t->kc, a, b, tile, t->P, rows, cols, &epilogue);
 }
 
+/* The same for the last cols (<= GEMM_COLUMNS_MAX) columns of panels [i, i + panels), together. */
+static void update_columns(const tile_block *t, int64_t i, int panels, const float *b, int64_t column,
+                           int64_t cols) {
+    const int64_t rows = t->M - i * GEMM_MR < panels * GEMM_MR ? t->M - i * GEMM_MR : panels * GEMM_MR;
+    float *tile = t->c + i * GEMM_MR * t->P + column;
+    const float *bias = t->bias != NULL ? t->bias + i * GEMM_MR : NULL;
+    if (t->first_block && t->residual != NULL)
+        for (int64_t r = 0; r < rows; r++)
+            conv_row_init(tile + r * t->P, cols, bias != NULL ? bias[r] : 0.0f, t->residual + (tile + r * t->P - t->dst));
+    const gemm_epilogue epilogue = {bias, t->first_block && t->residual == NULL, t->last_block && t->clamp.clamp,
+                                    t->clamp.lo, t->clamp.hi};
+    gemm_columns_update(t->kernels, t->kc, panels, t->a + i * t->K * GEMM_MR, t->K * GEMM_MR, b, t->offsets, tile,
+                        t->P, rows, cols, &epilogue);
+}
+
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
  * block then a gathered row, or the band. The loops count tiles and panels without dividing. */
@@ -190,11 +206,19 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             /* The packed way runs the tiles of a panel in turn: its A micro-panel stays in L1 and
              * the packed B streams from L2. The gathered row goes after the widest packed block. */
             pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, buffer + kc_max * ch->tiles * GEMM_NR);
-            for (int64_t i = ch->first; i < ch->last; i++)
-                for (int64_t jp = 0, column = 0; jp < ch->tiles; jp++, column += GEMM_NR) {
-                    const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
-                    update_tile(&t, i, buffer + jp * kc * GEMM_NR, column, cols, GEMM_NR);
-                }
+            /* a last tile of a few columns goes to the columns kernel, 8 panels at a time */
+            const int64_t tail = ch->columns % GEMM_NR;
+            const int64_t tiles = tail != 0 && tail <= GEMM_COLUMNS_MAX ? ch->tiles - 1 : ch->tiles;
+            for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS) {
+                const int group = (int)(ch->last - i0 < GEMM_COLUMN_PANELS ? ch->last - i0 : GEMM_COLUMN_PANELS);
+                for (int64_t i = i0; i < i0 + group; i++)
+                    for (int64_t jp = 0, column = 0; jp < tiles; jp++, column += GEMM_NR) {
+                        const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
+                        update_tile(&t, i, buffer + jp * kc * GEMM_NR, column, cols, GEMM_NR);
+                    }
+                if (tiles < ch->tiles)
+                    update_columns(&t, i0, group, buffer + tiles * kc * GEMM_NR, tiles * GEMM_NR, tail);
+            }
         } else {
             /* The band way runs the panels of a tile in turn: the tile's B rows, scattered over
              * the band, stay in L1 and the packed A panels stream from L2. Tile t of the chunk's
@@ -205,6 +229,12 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const float *band_row = buffer + r * g->stride[1] * ch->rows->row_stride;
                 for (int64_t tile = 0; tile < ch->row_tiles; tile++) {
                     const int64_t left = OW - (ch->t0 + tile) * GEMM_NR, cols = left < GEMM_NR ? left : GEMM_NR;
+                    if (cols <= GEMM_COLUMNS_MAX) {
+                        for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS)
+                            update_columns(&t, i0, (int)(ch->last - i0 < GEMM_COLUMN_PANELS ? ch->last - i0 : GEMM_COLUMN_PANELS),
+                                           band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols);
+                        continue;
+                    }
                     for (int64_t i = ch->first; i < ch->last; i++)
                         update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_MR * P);
                 }

@@ -70,15 +70,31 @@ typedef void (*gemm_ukernel_fn)(int64_t kc, const float *a, const float *b, floa
 typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c,
                                  int64_t ldc, const gemm_epilogue *epilogue);
 
+/* The columns kernel, for the last few columns of B (a partial tile of at most GEMM_COLUMNS_MAX)
+ * against up to GEMM_COLUMN_PANELS panels of A at once: a column's MR rows in one vector, a chain
+ * per panel and column. There the 6 x 8 kernel takes 2/3 of a whole tile's time, however few the
+ * columns (six FMA chains, latency-bound); this takes about cols/12 of it per panel.
+ *   product[(p * cols + j) * 8 + r] = sum over k < kc of a[p * panel_stride + k * MR + r] * B[k][j]
+ * for r < MR (lanes 6 and 7 are scratch), B[k][j] at b + k * NR + j, or at b + offsets[k] + j. Each
+ * lane makes the same operations in the same order as its ISA's tile kernels, so the bits are
+ * theirs. A is loaded 8 floats at a time: GEMM_A_SLACK floats after the last panel must be
+ * readable. */
+#define GEMM_COLUMN_PANELS 8
+#define GEMM_COLUMNS_MAX 4
+#define GEMM_A_SLACK 2
+typedef void (*gemm_columns_fn)(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                                const int64_t *offsets, int cols, float *product);
+
 /* The kernels of one ISA: 6 x 16, and 6 x 8 for edge tiles of at most 8 columns (the first 8
  * columns of the 6 x 16 tile with the same operations in the same order, so the bits of a column
- * do not depend on which kernel computed it), each packed and indirect. Its file defines
- * kernel_6x16 and kernel_6x8 (always inlined, offsets NULL for the packed form) and ends with
- * GEMM_KERNEL_ENTRY_POINTS(isa). */
+ * do not depend on which kernel computed it), each packed and indirect, and the columns kernel. Its
+ * file defines kernel_6x16 and kernel_6x8 (always inlined, offsets NULL for the packed form) and
+ * ends with GEMM_KERNEL_ENTRY_POINTS(isa). */
 typedef struct gemm_kernels {
     const char *name;
     gemm_ukernel_fn packed, packed_8;
     gemm_indirect_fn indirect, indirect_8;
+    gemm_columns_fn columns;
 } gemm_kernels;
 
 #define GEMM_KERNEL_SIGNATURES(isa, tile)                                                                       \
@@ -100,9 +116,17 @@ typedef struct gemm_kernels {
     GEMM_KERNEL_ENTRY_POINT(isa, 6x16, kernel_6x16) GEMM_KERNEL_ENTRY_POINT(isa, 6x8, kernel_6x8)
 
 GEMM_KERNELS(generic)
+void gemm_columns_generic(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                          const int64_t *offsets, int cols, float *product);
 #if defined(__x86_64__) || defined(__i386__)
 GEMM_KERNELS(avx2)
 GEMM_KERNELS(avx512)
+/* With AVX2 instructions, the lane order of each: one chain over k (the AVX2 kernels), or even and
+ * odd k in two chains added at the end (the AVX-512 kernels). */
+void gemm_columns_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                       const int64_t *offsets, int cols, float *product);
+void gemm_columns_even_odd_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                                const int64_t *offsets, int cols, float *product);
 #endif
 
 /* The kernels for the active ISA level (JCONV_ISA lowers it; NEON CPUs use the generic ones). */
@@ -137,6 +161,14 @@ static inline void gemm_indirect_tile_update(const gemm_kernels *kernels, int64_
         (cols == 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, c, ldc, epilogue);
     else gemm_partial_tile_update(kernels, kc, a, b, offsets, c, ldc, rows, cols, epilogue);
 }
+
+/* The columns kernel's product for `panels` panels of A (panel p at a + p * panel_stride, its tile
+ * at c + p * MR * ldc, its bias at epilogue->bias + p * MR) into c by the epilogue, as
+ * gemm_partial_tile_update does: rows in all (the last panel's may end early), cols <=
+ * GEMM_COLUMNS_MAX. */
+void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, const float *a, int64_t panel_stride,
+                         const float *b, const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                         const gemm_epilogue *epilogue);
 
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
  * kc rows starting at b: panel jp holds b[jp * kc * NR + k * NR + j]; the last panel's missing

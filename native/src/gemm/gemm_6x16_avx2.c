@@ -76,3 +76,61 @@ static inline __attribute__((always_inline)) void kernel_6x8(int64_t kc, const f
 }
 
 GEMM_KERNEL_ENTRY_POINTS(avx2)
+
+/* Column j of B against np panels (np a constant once inlined, so the chains stay in registers):
+ * each lane's chain as kernel_6x16's, A's value times B's added to it k after k; even_odd: as the
+ * AVX-512 kernel's, even and odd k in two chains (an odd kc's last k in the even one), even + odd
+ * at the end. */
+static inline __attribute__((always_inline)) void column_of_panels(int np, int even_odd, int64_t kc, const float *a,
+                                                                   int64_t stride, const float *b,
+                                                                   const int64_t *offsets, int j, float *out,
+                                                                   int cols) {
+    __m256 even[GEMM_COLUMN_PANELS], odd[GEMM_COLUMN_PANELS];
+    for (int p = 0; p < np; p++) even[p] = odd[p] = _mm256_setzero_ps();
+    int64_t k = 0;
+    if (even_odd)
+        for (; k + 2 <= kc; k += 2) {
+            const __m256 be = _mm256_broadcast_ss(B_ROW(k) + j), bo = _mm256_broadcast_ss(B_ROW(k + 1) + j);
+            for (int p = 0; p < np; p++) {
+                even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), be, even[p]);
+                odd[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + (k + 1) * GEMM_MR), bo, odd[p]);
+            }
+        }
+    for (; k < kc; k++) {
+        const __m256 bk = _mm256_broadcast_ss(B_ROW(k) + j);
+        for (int p = 0; p < np; p++) even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), bk, even[p]);
+    }
+    for (int p = 0; p < np; p++)
+        _mm256_storeu_ps(out + (p * cols + j) * 8, even_odd ? _mm256_add_ps(even[p], odd[p]) : even[p]);
+}
+
+static inline __attribute__((always_inline)) void columns(int even_odd, int64_t kc, int panels, const float *a,
+                                                          int64_t stride, const float *b, const int64_t *offsets,
+                                                          int cols, float *product) {
+    const int step = even_odd ? 4 : 8; /* the chains that fit in 16 registers beside the operands */
+    for (int j = 0; j < cols; j++)
+        for (int p0 = 0; p0 < panels; p0 += step) {
+            const float *ap = a + p0 * stride;
+            float *out = product + p0 * cols * 8;
+            switch (panels - p0 < step ? panels - p0 : step) {
+            case 1: column_of_panels(1, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 2: column_of_panels(2, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 3: column_of_panels(3, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 4: column_of_panels(4, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 5: column_of_panels(5, 0, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 6: column_of_panels(6, 0, kc, ap, stride, b, offsets, j, out, cols); break;
+            case 7: column_of_panels(7, 0, kc, ap, stride, b, offsets, j, out, cols); break;
+            default: column_of_panels(8, 0, kc, ap, stride, b, offsets, j, out, cols); break;
+            }
+        }
+}
+
+void gemm_columns_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                       const int64_t *offsets, int cols, float *product) {
+    columns(0, kc, panels, a, panel_stride, b, offsets, cols, product);
+}
+
+void gemm_columns_even_odd_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                                const int64_t *offsets, int cols, float *product) {
+    columns(1, kc, panels, a, panel_stride, b, offsets, cols, product);
+}

@@ -32,3 +32,18 @@ static inline void kernel_6x8(int64_t kc, const float *a, const float *b, const 
 }
 
 GEMM_KERNEL_ENTRY_POINTS(generic)
+
+/* The same sum as kernel_6xn's for each of the panels' rows and the columns (gemm.h). */
+void gemm_columns_generic(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
+                          const int64_t *offsets, int cols, float *product) {
+    for (int p = 0; p < panels; p++)
+        for (int j = 0; j < cols; j++) {
+            float acc[GEMM_MR] = {0};
+            for (int64_t k = 0; k < kc; k++) {
+                const float *ak = a + p * panel_stride + k * GEMM_MR;
+                const float bk = offsets != NULL ? b[offsets[k] + j] : b[k * GEMM_NR + j];
+                for (int i = 0; i < GEMM_MR; i++) acc[i] += ak[i] * bk;
+            }
+            for (int i = 0; i < GEMM_MR; i++) product[(p * cols + j) * 8 + i] = acc[i];
+        }
+}

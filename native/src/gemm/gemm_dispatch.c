@@ -6,14 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KERNELS_OF(isa)                                                                                        \
+#define KERNELS_OF(isa, columns)                                                                               \
     {"gemm_ukernel_6x16_" #isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa,      \
-     gemm_indirect_6x8_##isa}
+     gemm_indirect_6x8_##isa, columns}
 
 const gemm_kernels *gemm_kernels_active(void) {
-    static const gemm_kernels generic = KERNELS_OF(generic);
+    static const gemm_kernels generic = KERNELS_OF(generic, gemm_columns_generic);
 #if defined(__x86_64__) || defined(__i386__)
-    static const gemm_kernels avx2 = KERNELS_OF(avx2), avx512 = KERNELS_OF(avx512);
+    static const gemm_kernels avx2 = KERNELS_OF(avx2, gemm_columns_avx2),
+                              avx512 = KERNELS_OF(avx512, gemm_columns_even_odd_avx2);
     if (jconv_isa_level_active() == JCONV_ISA_AVX512) return &avx512;
     if (jconv_isa_runs_avx2()) return &avx2;
 #endif
@@ -73,6 +74,21 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
     if (offsets != NULL) (cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, tile, GEMM_NR, &product);
     else (cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, GEMM_NR, &product);
     finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
+}
+
+void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, const float *a, int64_t panel_stride,
+                         const float *b, const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                         const gemm_epilogue *epilogue) {
+    float product[GEMM_COLUMN_PANELS * GEMM_COLUMNS_MAX * 8], tile[GEMM_MR * GEMM_NR];
+    kernels->columns(kc, panels, a, panel_stride, b, offsets, (int)cols, product);
+    gemm_epilogue e = epilogue != NULL ? *epilogue : (gemm_epilogue){NULL, 0, 0, 0.0f, 0.0f};
+    for (int p = 0; p < panels; p++) {
+        const int64_t panel_rows = rows - p * GEMM_MR < GEMM_MR ? rows - p * GEMM_MR : GEMM_MR;
+        for (int64_t r = 0; r < panel_rows; r++)
+            for (int64_t j = 0; j < cols; j++) tile[r * GEMM_NR + j] = product[(p * cols + j) * 8 + r];
+        finish_partial_tile(tile, c + p * GEMM_MR * ldc, ldc, panel_rows, cols, &e);
+        if (e.bias != NULL) e.bias += GEMM_MR;
+    }
 }
 
 void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
