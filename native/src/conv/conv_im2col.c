@@ -75,8 +75,10 @@ static void gather_row(const conv_geometry *g, const float *src_group, int64_t k
             int64_t first, end;
             jconv_valid_range(ow * SW + off_w, SW, IW, run, &first, &end);
             if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
-            if (SW == 1) {
-                if (end > first) memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));
+            if (end <= first) {
+                /* nothing inside the row (no pointer into it is formed: UBSan, huge paddings) */
+            } else if (SW == 1) {
+                memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));
             } else if (SW == 2) { /* a constant stride the compiler vectorises (even lanes of pairs) */
                 const float *from = in_row + (ow + first) * 2 + off_w;
                 for (int64_t t = 0; t < end - first; t++) to[first + t] = from[2 * t];
