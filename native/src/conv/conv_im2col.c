@@ -4,8 +4,9 @@
  *   B[k][p] = x[n][g*IC/g + ic(k)][in position of output p and tap k] (0 in the padding).
  *
  * A (the weights) is packed into MR-row panels once, at plan time. B is never materialised: each
- * KC x NC block is gathered from the input straight into NR-column panels (the im2col is fused into
- * the packing), so scratch is one KC x NC block per thread whatever the layer. A 1x1 stride-1
+ * kc x nc block (gemm.h: kc_packed x nc_packed) is gathered from the input straight into NR-column
+ * panels (the im2col is fused into the packing), so scratch is one such block per thread whatever
+ * the layer, or a band of input rows read in place (im2col_rows.h). A 1x1 stride-1
  * unpadded convolution packs plain rows of the input. Threads split the output columns (and
  * images and groups), so both cores work at batch 1. Bias, residual and activation are applied as
  * each micro-tile is written. */
@@ -331,11 +332,12 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     im2col_rows_layout layout;
     const im2col_rows_layout *band =
         !plain_pointwise(g) && im2col_rows_layout_init(g, blocks.nc, &layout) ? &layout : NULL;
-    const work_split w = split_work(g, band, blocks.nc, threads);
+    const work_split w = split_work(g, band, band != NULL ? blocks.nc : blocks.nc_packed, threads);
+    const int64_t kc = band != NULL ? blocks.kc : blocks.kc_packed;
     if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
     /* per thread: the band, or the packed block then one gathered row; then the band's offsets */
     const size_t per_thread =
-        (size_t)((band != NULL ? layout.band_floats : blocks.kc * w.nc + w.nc) + 15) / 16 * 16;
+        (size_t)((band != NULL ? layout.band_floats : kc * w.nc + w.nc) + 15) / 16 * 16;
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     int shared;
     float *buffers = jconv_scratch_acquire(
@@ -359,7 +361,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
 #pragma omp for schedule(dynamic, turn)
         for (int64_t item = 0; item < w.items; item++) {
             const chunk ch = chunk_of(g, &w, band, offsets, item);
-            compute_chunk(plan, &ch, blocks.kc, src, residual, dst, buffer);
+            compute_chunk(plan, &ch, kc, src, residual, dst, buffer);
         }
     }
     jconv_scratch_release(plan->scratch, buffers, shared);

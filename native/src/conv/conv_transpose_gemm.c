@@ -184,7 +184,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
         conv_row_init(out_image + oc * P_out, P_out, plan->bias != NULL ? plan->bias[oc] : 0.0f,
                       residual != NULL ? residual + (n * g->out_channels + oc) * P_out : NULL);
     const float *src_group = src + (n * g->in_channels + group * K) * P_in;
-    const int64_t image = n * g->groups + group, nc = cache_blocks.nc;
+    const int64_t image = n * g->groups + group, nc = cache_blocks.nc_packed;
     const int pack = !x->whole_image || x->image != image; /* else the kept image has every block */
     x->image = x->whole_image ? image : -1;
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
@@ -194,8 +194,8 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
         const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
-        for (int64_t pc = 0; pc < K; pc += cache_blocks.kc) {
-            const int64_t kc = K - pc < cache_blocks.kc ? K - pc : cache_blocks.kc;
+        for (int64_t pc = 0; pc < K; pc += cache_blocks.kc_packed) {
+            const int64_t kc = K - pc < cache_blocks.kc_packed ? K - pc : cache_blocks.kc_packed;
             /* the kept image's place for this block, or the kc x nc buffer */
             float *b = x->whole_image ? x->buffer + p0 * K + pc * n_panels * GEMM_NR : x->buffer;
             if (pack) gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
@@ -229,7 +229,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     /* X packed whole (every chunk's panels, the last one's padded to NR columns) when a thread
      * gets several blocks of an image to reuse it for */
     const int64_t whole = K * (P_in + GEMM_NR), whole_image = blocks > threads && whole <= MAX_PACKED_IMAGE;
-    const int64_t buffer_floats = whole_image ? whole : cache_blocks.kc * cache_blocks.nc;
+    const int64_t buffer_floats = whole_image ? whole : cache_blocks.kc_packed * cache_blocks.nc_packed;
     int failed = 0;
     (void)threads;
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)

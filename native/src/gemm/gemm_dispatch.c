@@ -34,6 +34,8 @@ gemm_blocking gemm_blocks(void) {
     gemm_blocking blocks;
     blocks.kc = round_down_clamped(kc_a < kc_b ? kc_a : kc_b, 16, 16, 1024);
     blocks.nc = round_down_clamped(l2 / (blocks.kc * bytes), GEMM_NR, GEMM_NR, 4096);
+    blocks.kc_packed = round_down_clamped(l1d * 3 / 8 / (GEMM_MR * bytes), 16, 16, 1024);
+    blocks.nc_packed = round_down_clamped(l2 / (blocks.kc_packed * bytes), GEMM_NR, GEMM_NR, 4096);
     return blocks;
 }
 
@@ -43,9 +45,9 @@ const char *jconv_gemm_info(void) {
     int64_t l1d, l2;
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
-    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
-             gemm_kernels_active()->name,
-             GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc, (long long)(l1d / 1024),
+    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
+             gemm_kernels_active()->name, GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
+             (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)(l1d / 1024),
              (long long)(l2 / 1024), sources[source]);
     return line;
 }
