@@ -150,22 +150,30 @@ typedef struct tile_block {
     gemm_epilogue clamp;
 } tile_block;
 
-/* Panel i times the B panel at b into output columns [column, column + cols) of the chunk. The
- * tile starts at the bias in the first k block (at bias + residual, set here, when there is one)
- * and is clamped in the last, by the kernel or, for an edge tile, as its scratch tile is added.
- * next: how far the next tile's output is, to prefetch it (missed in cache on first touch). */
-static inline void update_tile(const tile_block *t, int64_t i, const float *b, int64_t column, int64_t cols,
-                               int64_t next) {
-    const float *a = t->a + i * t->K * GEMM_MR;
-    const int64_t rows = t->M - i * GEMM_MR < GEMM_MR ? t->M - i * GEMM_MR : GEMM_MR;
-    float *tile = t->c + i * GEMM_MR * t->P + column;
-    for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * t->P + next, 1);
+/* The epilogue of the output rows x cols at tile, panel i's first row on, in this k block: in the
+ * first block it starts at the bias, or, with a residual, the rows are set to bias + residual here
+ * (each element reads its own before writing: the residual may be the output) and accumulated; in
+ * the last it clamps. */
+static inline gemm_epilogue start_tile(const tile_block *t, int64_t i, float *tile, int64_t rows, int64_t cols) {
     const float *bias = t->bias != NULL ? t->bias + i * GEMM_MR : NULL;
     if (t->first_block && t->residual != NULL)
         for (int64_t r = 0; r < rows; r++)
             conv_row_init(tile + r * t->P, cols, bias != NULL ? bias[r] : 0.0f, t->residual + (tile + r * t->P - t->dst));
     const gemm_epilogue epilogue = {bias, t->first_block && t->residual == NULL, t->last_block && t->clamp.clamp,
                                     t->clamp.lo, t->clamp.hi};
+    return epilogue;
+}
+
+/* Panel i times the B panel at b into output columns [column, column + cols) of the chunk, by the
+ * kernel or, for an edge tile, through a scratch tile. next: how far the next tile's output is, to
+ * prefetch it (missed in cache on first touch). */
+static inline void update_tile(const tile_block *t, int64_t i, const float *b, int64_t column, int64_t cols,
+                               int64_t next) {
+    const float *a = t->a + i * t->K * GEMM_MR;
+    const int64_t rows = t->M - i * GEMM_MR < GEMM_MR ? t->M - i * GEMM_MR : GEMM_MR;
+    float *tile = t->c + i * GEMM_MR * t->P + column;
+    for (int64_t r = 0; r < rows; r++) __builtin_prefetch(tile + r * t->P + next, 1);
+    const gemm_epilogue epilogue = start_tile(t, i, tile, rows, cols);
     if (t->offsets != NULL)
         gemm_indirect_tile_update(t->kernels, t->kc, a, b, t->offsets, tile, t->P, rows, cols, &epilogue);
     else
@@ -177,12 +185,7 @@ static void update_columns(const tile_block *t, int64_t i, int panels, const flo
                            int64_t cols) {
     const int64_t rows = t->M - i * GEMM_MR < panels * GEMM_MR ? t->M - i * GEMM_MR : panels * GEMM_MR;
     float *tile = t->c + i * GEMM_MR * t->P + column;
-    const float *bias = t->bias != NULL ? t->bias + i * GEMM_MR : NULL;
-    if (t->first_block && t->residual != NULL)
-        for (int64_t r = 0; r < rows; r++)
-            conv_row_init(tile + r * t->P, cols, bias != NULL ? bias[r] : 0.0f, t->residual + (tile + r * t->P - t->dst));
-    const gemm_epilogue epilogue = {bias, t->first_block && t->residual == NULL, t->last_block && t->clamp.clamp,
-                                    t->clamp.lo, t->clamp.hi};
+    const gemm_epilogue epilogue = start_tile(t, i, tile, rows, cols);
     gemm_columns_update(t->kernels, t->kc, panels, t->a + i * t->K * GEMM_MR, t->K * GEMM_MR, b, t->offsets, tile,
                         t->P, rows, cols, &epilogue);
 }
