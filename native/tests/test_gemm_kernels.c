@@ -149,7 +149,8 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
                         set->packed(kc, a + p * stride, b, tile, GEMM_NR, &bare);
                         for (int r = 0; r < GEMM_MR; r++)
                             for (int j = 0; j < cols; j++)
-                                same &= memcmp(&tile[r * GEMM_NR + j], &product[(p * cols + j) * 8 + r], sizeof(float)) == 0;
+                                same &= memcmp(&tile[r * GEMM_NR + j], &product[(p * cols + j) * 8 + r],
+                                               sizeof(float)) == 0;
                     }
                     free(a), free(b), free(scattered), free(offsets);
                 }

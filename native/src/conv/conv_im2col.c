@@ -190,6 +190,11 @@ static void update_columns(const tile_block *t, int64_t i, int panels, const flo
                         t->P, rows, cols, &epilogue);
 }
 
+/* How many of the chunk's panels from i0 on the columns kernel takes together. */
+static int column_group(const chunk *ch, int64_t i0) {
+    return (int)(ch->last - i0 < GEMM_COLUMN_PANELS ? ch->last - i0 : GEMM_COLUMN_PANELS);
+}
+
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
  * block then a gathered row, or the band. The loops count tiles and panels without dividing. */
@@ -216,7 +221,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             const int64_t tail = ch->columns % GEMM_NR;
             const int64_t tiles = tail != 0 && tail <= GEMM_COLUMNS_MAX ? ch->tiles - 1 : ch->tiles;
             for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS) {
-                const int group = (int)(ch->last - i0 < GEMM_COLUMN_PANELS ? ch->last - i0 : GEMM_COLUMN_PANELS);
+                const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++)
                     for (int64_t jp = 0, column = 0; jp < tiles; jp++, column += GEMM_NR) {
                         const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
@@ -235,10 +240,10 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const float *band_row = buffer + r * g->stride[1] * ch->rows->row_stride;
                 for (int64_t tile = 0; tile < ch->row_tiles; tile++) {
                     const int64_t left = OW - (ch->t0 + tile) * GEMM_NR, cols = left < GEMM_NR ? left : GEMM_NR;
-                    if (cols <= GEMM_COLUMNS_MAX) {
+                    if (cols <= GEMM_COLUMNS_MAX) { /* a row's last few columns: the columns kernel */
                         for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS)
-                            update_columns(&t, i0, (int)(ch->last - i0 < GEMM_COLUMN_PANELS ? ch->last - i0 : GEMM_COLUMN_PANELS),
-                                           band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols);
+                            update_columns(&t, i0, column_group(ch, i0), band_row + tile * GEMM_NR,
+                                           r * OW + tile * GEMM_NR, cols);
                         continue;
                     }
                     for (int64_t i = ch->first; i < ch->last; i++)

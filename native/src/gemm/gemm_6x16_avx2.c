@@ -98,7 +98,8 @@ static inline __attribute__((always_inline)) void column_of_panels(int np, int e
         }
     for (; k < kc; k++) {
         const __m256 bk = _mm256_broadcast_ss(B_ROW(k) + j);
-        for (int p = 0; p < np; p++) even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), bk, even[p]);
+        for (int p = 0; p < np; p++)
+            even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), bk, even[p]);
     }
     for (int p = 0; p < np; p++)
         _mm256_storeu_ps(out + (p * cols + j) * 8, even_odd ? _mm256_add_ps(even[p], odd[p]) : even[p]);
@@ -107,7 +108,9 @@ static inline __attribute__((always_inline)) void column_of_panels(int np, int e
 static inline __attribute__((always_inline)) void columns(int even_odd, int64_t kc, int panels, const float *a,
                                                           int64_t stride, const float *b, const int64_t *offsets,
                                                           int cols, float *product) {
-    const int step = even_odd ? 4 : 8; /* the chains that fit in 16 registers beside the operands */
+    /* the chains that fit in 16 registers beside the operands: 8 panels, or 4 with two chains each
+     * (so the cases past 4 are never even_odd) */
+    const int step = even_odd ? 4 : 8;
     for (int j = 0; j < cols; j++)
         for (int p0 = 0; p0 < panels; p0 += step) {
             const float *ap = a + p0 * stride;

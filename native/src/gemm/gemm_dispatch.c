@@ -45,7 +45,8 @@ const char *jconv_gemm_info(void) {
     int64_t l1d, l2;
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
-    snprintf(line, sizeof line, "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
+    snprintf(line, sizeof line,
+             "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
              gemm_kernels_active()->name, GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
              (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)(l1d / 1024),
              (long long)(l2 / 1024), sources[source]);
