@@ -166,8 +166,9 @@ static void max_pass(const float *row, int64_t offset, int64_t SW, float *out, i
     }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 /* One output of a 3-wide, stride-2 window along W, column c0 its first tap, by max_pool_row's rule
- * over the window rows in order, then the taps inside the row in order. */
+ * over the window rows in order, then the taps inside the row in order (the AVX2 row's ends). */
 static float max_of_3wide_window(const float *const *rows, int64_t count, int64_t c0, int64_t IW) {
     float best = -INFINITY;
     for (int64_t r = 0; r < count; r++)
@@ -177,6 +178,7 @@ static float max_of_3wide_window(const float *const *rows, int64_t count, int64_
         }
     return best;
 }
+#endif
 
 /* A whole output row when the window is 3 wide at stride 2 along W (the ResNet stem's 3x3 stride-2
  * pool) and the CPU runs AVX2: the outputs whose three taps lie inside the row by the AVX2 kernel
