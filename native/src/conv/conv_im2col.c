@@ -209,8 +209,9 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                     NULL, dst, dst + (ch->n * g->out_channels + ch->group * M) * P + ch->start, K, M, P, 0, 0, 0, 0,
                     conv_clamp_epilogue(&plan->post_ops)};
     if (ch->rows != NULL) im2col_rows_fill_band(g, ch->rows, src_group, ch->od, ch->oh0, ch->t0, buffer);
-    for (int64_t pc = 0; pc < K; pc += kc_max) {
-        const int64_t kc = K - pc < kc_max ? K - pc : kc_max;
+    const int64_t k_block = gemm_k_block(K, kc_max);
+    for (int64_t pc = 0; pc < K; pc += k_block) {
+        const int64_t kc = K - pc < k_block ? K - pc : k_block;
         t.a = plan->packed_weights + (ch->group * panels * K + pc) * GEMM_MR;
         t.pc = pc, t.kc = kc, t.first_block = pc == 0, t.last_block = pc + kc == K;
         if (ch->rows == NULL) {

@@ -194,8 +194,9 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
         const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
-        for (int64_t pc = 0; pc < K; pc += cache_blocks.kc_packed) {
-            const int64_t kc = K - pc < cache_blocks.kc_packed ? K - pc : cache_blocks.kc_packed;
+        const int64_t k_block = gemm_k_block(K, cache_blocks.kc_packed);
+        for (int64_t pc = 0; pc < K; pc += k_block) {
+            const int64_t kc = K - pc < k_block ? K - pc : k_block;
             /* the kept image's place for this block, or the kc x nc buffer */
             float *b = x->whole_image ? x->buffer + p0 * K + pc * n_panels * GEMM_NR : x->buffer;
             if (pack) gemm_pack_b(src_group + pc * P_in + p0, P_in, kc, pn, b);
