@@ -367,6 +367,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
          * slower); the packed way's few column chunks in one block per thread, as a static split
          * would (one at a time: 0.86-1.03x on a 1x1). */
         const int64_t turn = band != NULL ? 1 : (w.items + threads - 1) / threads;
+        (void)turn; /* read by the pragma only: unused without OpenMP */
 #pragma omp for schedule(dynamic, turn)
         for (int64_t item = 0; item < w.items; item++) {
             const chunk ch = chunk_of(g, &w, band, offsets, item);
