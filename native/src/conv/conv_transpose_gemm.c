@@ -191,10 +191,10 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     const int64_t panels = block_panels(g, block);
     float tile[GEMM_MR * GEMM_NR];
     const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT;
+    const int64_t k_block = gemm_k_block(K, cache_blocks.kc_packed);
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
         const int64_t pn = P_in - p0 < nc ? P_in - p0 : nc;
         const int64_t n_panels = (pn + GEMM_NR - 1) / GEMM_NR;
-        const int64_t k_block = gemm_k_block(K, cache_blocks.kc_packed);
         for (int64_t pc = 0; pc < K; pc += k_block) {
             const int64_t kc = K - pc < k_block ? K - pc : k_block;
             /* the kept image's place for this block, or the kc x nc buffer */

@@ -94,15 +94,22 @@ void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, co
     }
 }
 
-void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
-    const int64_t full = pn / GEMM_NR, tail = pn % GEMM_NR;
-    float *to = b + k * GEMM_NR;
-    for (int64_t jp = 0; jp < full; jp++) memcpy(to + jp * kc * GEMM_NR, row + jp * GEMM_NR, GEMM_NR * sizeof(float));
-    if (tail > 0) {
-        float *last = to + full * kc * GEMM_NR;
-        memcpy(last, row + full * GEMM_NR, (size_t)tail * sizeof(float));
-        memset(last + tail, 0, (size_t)(GEMM_NR - tail) * sizeof(float));
+/* One row of one panel: width (<= NR) floats, zeros after them. */
+static inline void put_panel_row(float *to, const float *from, int64_t width) {
+    if (width == GEMM_NR) {
+        memcpy(to, from, GEMM_NR * sizeof(float));
+        return;
     }
+    memcpy(to, from, (size_t)width * sizeof(float));
+    memset(to + width, 0, (size_t)(GEMM_NR - width) * sizeof(float));
+}
+
+void gemm_pack_b_row(const float *row, int64_t pn, int64_t kc, int64_t k, float *b) {
+    const int64_t full = pn / GEMM_NR * GEMM_NR; /* whole panels in a loop of fixed-size copies */
+    float *to = b + k * GEMM_NR;
+    for (int64_t column = 0; column < full; column += GEMM_NR)
+        memcpy(to + column * kc, row + column, GEMM_NR * sizeof(float));
+    if (full < pn) put_panel_row(to + full * kc, row + full, pn - full);
 }
 
 /* Rows a packing pass takes together (see gemm_pack_b). */
@@ -117,12 +124,7 @@ static inline void pack_panel_rows(const float *src, int64_t ld, int64_t kc, int
     const int64_t ahead = kc - (k0 + PACK_ROW_GROUP); /* rows in the next group */
     for (int64_t k = 0; k < rows; k++) {
         if (k < ahead) __builtin_prefetch(from + (k + PACK_ROW_GROUP) * ld);
-        if (width == GEMM_NR) {
-            memcpy(to + k * GEMM_NR, from + k * ld, GEMM_NR * sizeof(float));
-        } else {
-            memcpy(to + k * GEMM_NR, from + k * ld, (size_t)width * sizeof(float));
-            memset(to + k * GEMM_NR + width, 0, (size_t)(GEMM_NR - width) * sizeof(float));
-        }
+        put_panel_row(to + k * GEMM_NR, from + k * ld, width);
     }
 }
 

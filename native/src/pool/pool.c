@@ -166,6 +166,10 @@ static void max_pass(const float *row, int64_t offset, int64_t SW, float *out, i
     }
 }
 
+/* A whole output row when the window is 3 wide at stride 2 along W (the ResNet stem's 3x3 stride-2
+ * pool) and the CPU runs AVX2: the outputs whose three taps lie inside the row by the AVX2 kernel
+ * (all window rows and taps in registers), the one or two at either end one at a time. Returns 0
+ * when it does not apply. */
 #if defined(__x86_64__) || defined(__i386__)
 /* One output of a 3-wide, stride-2 window along W, column c0 its first tap, by max_pool_row's rule
  * over the window rows in order, then the taps inside the row in order (the AVX2 row's ends). */
@@ -178,16 +182,10 @@ static float max_of_3wide_window(const float *const *rows, int64_t count, int64_
         }
     return best;
 }
-#endif
 
-/* A whole output row when the window is 3 wide at stride 2 along W (the ResNet stem's 3x3 stride-2
- * pool) and the CPU runs AVX2: the outputs whose three taps lie inside the row by the AVX2 kernel
- * (all window rows and taps in registers), the one or two at either end one at a time. Returns 0
- * when it does not apply. */
 enum { MAX_FAST_ROWS = 16 };
 static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int64_t d0, int64_t d_end, int64_t h0,
                                  int64_t h_end, float *out) {
-#if defined(__x86_64__) || defined(__i386__)
     const int64_t IH = g->in[1], IW = g->in[2], OW = g->out[2], pad = g->pad[2];
     if (g->kernel[2] != 3 || g->stride[2] != 2 || g->dilation[2] != 1 || !jconv_isa_runs_avx2()) return 0;
     const float *rows[MAX_FAST_ROWS];
@@ -214,11 +212,14 @@ static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int
         out[ow] = max_of_3wide_window(rows, count, 2 * ow - pad, IW);
     }
     return 1;
+}
 #else
+static int max_pool_row_3wide_s2(const pool_geometry *g, const float *plane, int64_t d0, int64_t d_end, int64_t h0,
+                                 int64_t h_end, float *out) {
     (void)g, (void)plane, (void)d0, (void)d_end, (void)h0, (void)h_end, (void)out;
     return 0;
-#endif
 }
+#endif
 
 /* Max pooling of one output row without indices, vectorised over the row's outputs: every window
  * row (id, ih) and tap kw, in the order max_pool_row visits them per output, updates all the
