@@ -52,43 +52,64 @@ jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan) {
     return JCONV_OK;
 }
 
-/* Gathers row k of B over columns [p0, p0 + pn) into row: the input values output p reads for tap
- * k, 0 in the padding. Runs along W are copied (stride 1) or strided, with the padded ends zeroed. */
-static void gather_row(const conv_geometry *g, const float *src_group, int64_t k, int64_t p0, int64_t pn, float *row) {
+/* One run of B's columns along W (outputs ow.. of one (od, oh)) for one tap: columns [to, to +
+ * len) of the row, of which [to + first, to + end) read the input at channel + from, from + SW, ..
+ * and the others are padding (zeros). Every input channel has the same runs for the same tap. */
+typedef struct gather_run {
+    int64_t to, len, first, end, from;
+} gather_run;
+
+/* The runs of columns [p0, p0 + pn) for tap (kd, kh, kw) = tap; at most pn / OW + 2 of them. */
+static int64_t tap_runs(const conv_geometry *g, int64_t tap, int64_t p0, int64_t pn, gather_run *runs) {
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OH = g->out[1], OW = g->out[2];
-    const int64_t KD = g->kernel[0], KH = g->kernel[1], KW = g->kernel[2], kvol = KD * KH * KW;
-    const int64_t ic = k / kvol, tap = k % kvol, kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
-    const float *channel = src_group + ic * ID * IH * IW;
+    const int64_t KH = g->kernel[1], KW = g->kernel[2];
+    const int64_t kd = tap / (KH * KW), kh = (tap / KW) % KH, kw = tap % KW;
     const int64_t off_w = kw * g->dilation[2] - g->pad_begin[2], SW = g->stride[2];
     /* the first column's output position; later runs step it without dividing */
-    int64_t ow = p0 % OW, oh = (p0 / OW) % OH, od = p0 / (OW * OH);
+    int64_t ow = p0 % OW, oh = (p0 / OW) % OH, od = p0 / (OW * OH), count = 0;
     for (int64_t j = 0; j < pn; ow = 0, oh = oh + 1 == OH ? 0 : oh + 1, od += oh == 0) {
-        /* one run of outputs along W at a fixed (od, oh) */
-        const int64_t run = OW - ow < pn - j ? OW - ow : pn - j;
+        gather_run *run = &runs[count++];
+        run->to = j, run->len = OW - ow < pn - j ? OW - ow : pn - j;
+        run->first = run->end = run->from = 0;
         const int64_t id = od * g->stride[0] - g->pad_begin[0] + kd * g->dilation[0];
         const int64_t ih = oh * g->stride[1] - g->pad_begin[1] + kh * g->dilation[1];
-        float *to = row + j;
-        if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-            memset(to, 0, (size_t)run * sizeof(float));
-        } else {
-            const float *in_row = channel + (id * IH + ih) * IW;
+        if (id >= 0 && id < ID && ih >= 0 && ih < IH) {
             /* outputs ow + t, t in [first, end), read inside the row: iw = (ow + t) * SW + off_w */
-            int64_t first, end;
-            jconv_valid_range(ow * SW + off_w, SW, IW, run, &first, &end);
-            if (first > 0) memset(to, 0, (size_t)first * sizeof(float));
-            if (end <= first) {
-                /* nothing inside the row (no pointer into it is formed: UBSan, huge paddings) */
-            } else if (SW == 1) {
-                memcpy(to + first, in_row + ow + off_w + first, (size_t)(end - first) * sizeof(float));
-            } else if (SW == 2) { /* a constant stride the compiler vectorises (even lanes of pairs) */
-                const float *from = in_row + (ow + first) * 2 + off_w;
-                for (int64_t t = 0; t < end - first; t++) to[first + t] = from[2 * t];
-            } else {
-                for (int64_t t = first; t < end; t++) to[t] = in_row[(ow + t) * SW + off_w];
-            }
-            if (end < run) memset(to + end, 0, (size_t)(run - end) * sizeof(float));
+            jconv_valid_range(ow * SW + off_w, SW, IW, run->len, &run->first, &run->end);
+            if (run->end > run->first) run->from = (id * IH + ih) * IW + (ow + run->first) * SW + off_w;
         }
-        j += run;
+        j += run->len;
+    }
+    return count;
+}
+
+static void copy_floats(float *restrict to, const float *restrict from, int64_t n) {
+    for (int64_t t = 0; t < n; t++) to[t] = from[t];
+}
+
+static void zero_floats(float *to, int64_t n) {
+    for (int64_t t = 0; t < n; t++) to[t] = 0.0f;
+}
+
+/* B's row for one input channel and the tap of `runs`: the runs' input values, 0 in the padding.
+ * (No pointer into the channel is formed for a run that reads nothing of it: UBSan, huge
+ * paddings.) */
+static void gather_row(const float *channel, const gather_run *runs, int64_t count, int64_t SW, float *row) {
+    for (const gather_run *run = runs; run < runs + count; run++) {
+        float *to = row + run->to;
+        zero_floats(to, run->first);
+        const int64_t n = run->end - run->first;
+        if (n > 0) {
+            const float *from = channel + run->from;
+            if (SW == 1) {
+                copy_floats(to + run->first, from, n);
+            } else if (SW == 2) { /* a constant stride the compiler vectorises (even lanes of pairs) */
+                for (int64_t t = 0; t < n; t++) to[run->first + t] = from[2 * t];
+            } else {
+                for (int64_t t = 0; t < n; t++) to[run->first + t] = from[t * SW];
+            }
+        }
+        zero_floats(to + run->end, run->len - run->end);
     }
 }
 
@@ -101,19 +122,34 @@ static int plain_pointwise(const conv_geometry *g) {
     return pointwise;
 }
 
+/* The most runs tap_runs gives for pn columns. */
+static int64_t max_runs(const conv_geometry *g, int64_t pn) {
+    const int64_t runs = pn / g->out[2] + 2;
+    return runs < pn ? runs : pn;
+}
+
 /* Packs B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels (panel jp holds
  * b[kk * NR + j] for its 16 columns), zero-padding the last one. A plain pointwise convolution's
- * rows are input rows as they are; others are gathered into a row first. */
+ * rows are input rows as they are; others are gathered into a row first, tap by tap: the rows of
+ * one tap (every input channel's) share its runs, worked out once per block rather than per row
+ * (their divisions and range checks were half of dl3_atrous's gather). */
 static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
-                   float *b, float *row) {
+                   float *b, float *row, gather_run *runs) {
+    const int64_t plane = g->in[0] * g->in[1] * g->in[2];
     if (plain_pointwise(g)) {
-        const int64_t plane = g->in[0] * g->in[1] * g->in[2];
         gemm_pack_b(src_group + pc * plane + p0, plane, kc, pn, b);
         return;
     }
-    for (int64_t kk = 0; kk < kc; kk++) {
-        gather_row(g, src_group, pc + kk, p0, pn, row);
-        gemm_pack_b_row(row, pn, kc, kk, b);
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
+    for (int64_t tap = 0; tap < kvol; tap++) {
+        /* the block's first row of this tap: k = ic * kvol + tap */
+        const int64_t k0 = pc + ((tap - pc % kvol) + kvol) % kvol;
+        if (k0 >= pc + kc) continue;
+        const int64_t count = tap_runs(g, tap, p0, pn, runs);
+        for (int64_t k = k0; k < pc + kc; k += kvol) {
+            gather_row(src_group + k / kvol * plane, runs, count, g->stride[2], row);
+            gemm_pack_b_row(row, pn, kc, k - pc, b);
+        }
     }
 }
 
@@ -197,7 +233,8 @@ static int column_group(const chunk *ch, int64_t i0) {
 
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
- * block then a gathered row, or the band. The loops count tiles and panels without dividing. */
+ * block, a gathered row and its runs, or the band. The loops count tiles and panels without
+ * dividing. */
 static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
                           const float *residual, float *dst, float *buffer) {
     const conv_geometry *g = &plan->geometry;
@@ -216,8 +253,11 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
         t.pc = pc, t.kc = kc, t.first_block = pc == 0, t.last_block = pc + kc == K;
         if (ch->rows == NULL) {
             /* The packed way runs the tiles of a panel in turn: its A micro-panel stays in L1 and
-             * the packed B streams from L2. The gathered row goes after the widest packed block. */
-            pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, buffer + kc_max * ch->tiles * GEMM_NR);
+             * the packed B streams from L2. The gathered row and the runs go after the widest
+             * packed block. */
+            float *row = buffer + kc_max * ch->tiles * GEMM_NR;
+            pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, row,
+                   (gather_run *)(void *)(row + ch->tiles * GEMM_NR));
             /* a last tile of a few columns goes to the columns kernel, 8 panels at a time */
             const int64_t tail = ch->columns % GEMM_NR;
             const int64_t tiles = tail != 0 && tail <= GEMM_COLUMNS_MAX ? ch->tiles - 1 : ch->tiles;
@@ -344,9 +384,11 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const work_split w = split_work(g, band, band != NULL ? blocks.nc : blocks.nc_packed, threads);
     const int64_t kc = band != NULL ? blocks.kc : blocks.kc_packed;
     if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
-    /* per thread: the band, or the packed block then one gathered row; then the band's offsets */
+    /* per thread: the band, or the packed block, one gathered row and its runs; then the band's
+     * offsets */
+    const int64_t run_floats = max_runs(g, w.nc) * (int64_t)(sizeof(gather_run) / sizeof(float));
     const size_t per_thread =
-        (size_t)((band != NULL ? layout.band_floats : kc * w.nc + w.nc) + 15) / 16 * 16;
+        (size_t)((band != NULL ? layout.band_floats : kc * w.nc + w.nc + run_floats) + 15) / 16 * 16;
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     int shared;
     float *buffers = jconv_scratch_acquire(
