@@ -4,7 +4,8 @@
  * differ by 20-40% between themselves, hide. Two builds also differ by where their code lands:
  * layers whose code did not change can read up to about 10% apart, so smaller effects need the
  * layers the change did not touch as controls.
- * Usage: jconv_ab LIB_A LIB_B [--suite FILE] [--filter TEXT] [--threads N] [--reps R] [--relu]
+ * Usage: jconv_ab LIB_A LIB_B [--suite FILE] [--filter TEXT] [--threads N] [--reps R] [--algo NAME]
+ *                 [--relu]   (--algo: auto, the default, or one to force in both, e.g. im2col)
  *   e.g. jconv_ab /tmp/before/libjconv.so build/libjconv.so --filter 1x1 --threads 1 */
 #include "bench_time.h"
 #include "jconv.h"
@@ -27,6 +28,7 @@ typedef struct build {
     void (*destroy)(jconv_conv_plan *);
     jconv_status (*set_threads)(int);
     const char *(*algorithm_name)(const jconv_conv_plan *);
+    jconv_status (*algorithm_from_name)(const char *, jconv_algorithm *);
     jconv_status (*conv_output_size)(const jconv_conv_desc *, int64_t *);
     jconv_status (*transpose_output_size)(const jconv_conv_transpose_desc *, int64_t *);
 } build;
@@ -45,10 +47,11 @@ static int load(const char *path, build *b) {
     *(void **)&b->destroy = dlsym(h, "jconv_conv_plan_destroy");
     *(void **)&b->set_threads = dlsym(h, "jconv_set_num_threads");
     *(void **)&b->algorithm_name = dlsym(h, "jconv_conv_plan_algorithm_name");
+    *(void **)&b->algorithm_from_name = dlsym(h, "jconv_algorithm_from_name");
     *(void **)&b->conv_output_size = dlsym(h, "jconv_conv_output_size");
     *(void **)&b->transpose_output_size = dlsym(h, "jconv_conv_transpose_output_size");
     if (!b->desc_init || !b->conv_create || !b->transpose_create || !b->execute || !b->destroy || !b->set_threads ||
-        !b->algorithm_name || !b->conv_output_size || !b->transpose_output_size) {
+        !b->algorithm_name || !b->algorithm_from_name || !b->conv_output_size || !b->transpose_output_size) {
         fprintf(stderr, "%s: not a jconv library\n", path);
         return 0;
     }
@@ -63,7 +66,7 @@ static float *filled(int64_t count) {
 
 /* A plan of layer l in build b, or NULL (the message printed); *dst gets the output's size. */
 static jconv_conv_plan *plan_of(const build *b, const layer *l, const float *w, const float *bias,
-                                const jconv_post_ops *post_ops, int64_t *dst) {
+                                jconv_algorithm algorithm, const jconv_post_ops *post_ops, int64_t *dst) {
     const int transposed = strcmp(l->op, "convT") == 0;
     jconv_conv_transpose_desc d;
     b->desc_init(&d, l->rank);
@@ -80,21 +83,23 @@ static jconv_conv_plan *plan_of(const build *b, const layer *l, const float *w, 
     *dst = l->batch * l->out_channels;
     for (int i = 0; i < l->rank; i++) *dst *= out[i];
     jconv_conv_plan *plan = NULL;
-    const jconv_status status = transposed ? b->transpose_create(&d, w, bias, JCONV_ALGO_AUTO, post_ops, &plan)
-                                           : b->conv_create(&c, w, bias, JCONV_ALGO_AUTO, post_ops, &plan);
+    const jconv_status status = transposed ? b->transpose_create(&d, w, bias, algorithm, post_ops, &plan)
+                                           : b->conv_create(&c, w, bias, algorithm, post_ops, &plan);
     if (status != JCONV_OK) printf("%-16s %s: status %d\n", l->name, b->path, (int)status);
     return plan;
 }
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: jconv_ab LIB_A LIB_B [--suite FILE] [--filter TEXT] [--threads N] [--reps R] [--relu]\n");
+        fprintf(stderr, "usage: jconv_ab LIB_A LIB_B [--suite FILE] [--filter TEXT] [--threads N] [--reps R] "
+                        "[--algo NAME] [--relu]\n");
         return 2;
     }
     build builds[2];
     if (!load(argv[1], &builds[0]) || !load(argv[2], &builds[1])) return 2;
     const char *suite = JCONV_DEFAULT_SUITE, *filter = NULL;
     int threads = 0, reps = 200;
+    const char *algorithm_name = "auto";
     jconv_post_ops post_ops = {JCONV_ACTIVATION_NONE, 0.0f, 0.0f, 0};
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--relu") == 0) post_ops.activation = JCONV_ACTIVATION_RELU;
@@ -102,10 +107,16 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && strcmp(argv[i], "--filter") == 0) filter = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) threads = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--reps") == 0) reps = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--algo") == 0) algorithm_name = argv[++i];
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
         }
+    }
+    jconv_algorithm algorithm;
+    if (builds[0].algorithm_from_name(algorithm_name, &algorithm) != JCONV_OK) {
+        fprintf(stderr, "unknown algorithm %s\n", algorithm_name);
+        return 2;
     }
     if (reps < 3) reps = 3;
     for (int i = 0; i < 2 && threads > 0; i++)
@@ -126,8 +137,8 @@ int main(int argc, char **argv) {
         const int64_t weights = l->out_channels * (l->in_channels / l->groups) * taps;
         float *x = filled(src), *w = filled(weights), *bias = filled(l->out_channels);
         int64_t dst = 1;
-        jconv_conv_plan *plans[2] = {plan_of(&builds[0], l, w, bias, &post_ops, &dst),
-                                     plan_of(&builds[1], l, w, bias, &post_ops, &dst)};
+        jconv_conv_plan *plans[2] = {plan_of(&builds[0], l, w, bias, algorithm, &post_ops, &dst),
+                                     plan_of(&builds[1], l, w, bias, algorithm, &post_ops, &dst)};
         float *y = malloc((size_t)dst * sizeof(float));
         if (plans[0] != NULL && plans[1] != NULL) {
             for (int i = 0; i < 2; i++) builds[i].execute(plans[i], x, NULL, y); /* warm-up */
