@@ -2,6 +2,7 @@
  * number of outputs per group), every rank, stride, padding and dilation. Each output plane is
  * computed by one thread from a zero-padded copy of its input plane (per-thread scratch), with the
  * plane kernel compiled for the active ISA. */
+#include "../core/work_ranges.h"
 #include "conv.h"
 
 #ifdef _OPENMP
@@ -53,21 +54,28 @@ jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const fl
     const dwconv_plane_fn kernel = plane_kernel();
     const int threads = jconv_threads();
     int failed = 0;
-    (void)threads;
+    /* each thread its own range of planes first, then what is left of the others' (work_ranges.h) */
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, planes);
 #pragma omp parallel num_threads(threads) if (threads > 1 && planes > 1) reduction(| : failed)
     {
+        int thread = 0;
+#ifdef _OPENMP
+        thread = omp_get_thread_num();
+#endif
         /* the padded plane, then the stride-1 sums or the even/odd columns (see dwconv_impl.h) */
         float *padded = jconv_alloc((size_t)(2 * padded_plane + padded_rows) * sizeof(float));
         if (padded == NULL) failed = 1;
-#pragma omp for schedule(static)
-        for (int64_t p = 0; p < planes; p++) {
-            if (padded == NULL) continue;
-            const int64_t n = p / g->out_channels, oc = p % g->out_channels;
-            const int64_t ic = oc / g->out_channels_per_group; /* its group's one input channel */
-            kernel(g, src + (n * g->in_channels + ic) * in_plane, plan->weights + oc * taps,
-                   plan->bias != NULL ? plan->bias[oc] : 0.0f, residual != NULL ? residual + p * out_plane : NULL,
-                   &plan->post_ops, dst + p * out_plane, padded);
-        }
+        int64_t first, end;
+        while (padded != NULL && jconv_work_next(&work, thread, &first, &end))
+            for (int64_t p = first; p < end; p++) {
+                const int64_t n = p / g->out_channels, oc = p % g->out_channels;
+                const int64_t ic = oc / g->out_channels_per_group; /* its group's one input channel */
+                kernel(g, src + (n * g->in_channels + ic) * in_plane, plan->weights + oc * taps,
+                       plan->bias != NULL ? plan->bias[oc] : 0.0f,
+                       residual != NULL ? residual + p * out_plane : NULL, &plan->post_ops, dst + p * out_plane,
+                       padded);
+            }
         jconv_free(padded);
     }
     if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the depthwise padding buffer");

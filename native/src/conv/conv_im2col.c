@@ -10,6 +10,7 @@
  * unpadded convolution packs plain rows of the input. Threads split the output columns (and
  * images and groups), so both cores work at batch 1. Bias, residual and activation are applied as
  * each micro-tile is written. */
+#include "../core/work_ranges.h"
 #include "../gemm/gemm.h"
 #include "conv.h"
 #include "im2col_rows.h"
@@ -397,6 +398,12 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     int64_t *offsets = (int64_t *)(void *)(buffers + per_thread * (size_t)threads);
     if (band != NULL) im2col_rows_offsets(g, band, offsets);
 
+    /* Each thread takes its own range of chunks, then what is left of the others' (a slow core's
+     * chunks go to a fast one): the packed way's column chunks stay in order for the prefetchers
+     * (one at a time, round robin: 0.86-1.03x on a 1x1), the band way's rows balance (a static
+     * split: r50_conv1 0.84-0.90x). */
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, w.items);
 #pragma omp parallel num_threads(threads) if (threads > 1 && w.items > 1)
     {
         int thread = 0;
@@ -404,17 +411,12 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
         thread = omp_get_thread_num();
 #endif
         float *buffer = buffers + per_thread * (size_t)thread;
-        /* The band way's many chunks of rows go one at a time to whichever thread is free
-         * (measured: r50_conv1 1.11-1.19x at 2 threads, one vCPU of this machine often running
-         * slower); the packed way's few column chunks in one block per thread, as a static split
-         * would (one at a time: 0.86-1.03x on a 1x1). */
-        const int64_t turn = band != NULL ? 1 : (w.items + threads - 1) / threads;
-        (void)turn; /* read by the pragma only: unused without OpenMP */
-#pragma omp for schedule(dynamic, turn)
-        for (int64_t item = 0; item < w.items; item++) {
-            const chunk ch = chunk_of(g, &w, band, offsets, item);
-            compute_chunk(plan, &ch, kc, src, residual, dst, buffer);
-        }
+        int64_t first, end;
+        while (jconv_work_next(&work, thread, &first, &end))
+            for (int64_t item = first; item < end; item++) {
+                const chunk ch = chunk_of(g, &w, band, offsets, item);
+                compute_chunk(plan, &ch, kc, src, residual, dst, buffer);
+            }
     }
     jconv_scratch_release(plan->scratch, buffers, shared);
     return JCONV_OK;

@@ -8,6 +8,7 @@
  * output, so the work is split by blocks of output channels (fixed at plan time, each block's rows
  * packed into panels of its own): one thread owns each output element. Outputs start as
  * bias + residual; the activation is applied once a block is complete. */
+#include "../core/work_ranges.h"
 #include "../gemm/gemm.h"
 #include "conv.h"
 
@@ -232,19 +233,26 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     const int64_t whole = K * (P_in + GEMM_NR), whole_image = blocks > threads && whole <= MAX_PACKED_IMAGE;
     const int64_t buffer_floats = whole_image ? whole : cache_blocks.kc_packed * cache_blocks.nc_packed;
     int failed = 0;
-    (void)threads;
+    /* each thread its own range of blocks first, then what is left of the others' (work_ranges.h) */
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, items);
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
     {
+        int thread = 0;
+#ifdef _OPENMP
+        thread = omp_get_thread_num();
+#endif
         /* each thread packs an image's X once and keeps it while its blocks last (a block used to
          * pack it again for itself: 16 blocks, 16 times) */
         packed_x x = {jconv_alloc((size_t)buffer_floats * sizeof(float)), (int)whole_image, -1};
         if (x.buffer == NULL) failed = 1;
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t item = 0; item < items; item++) {
-            if (x.buffer == NULL) continue;
-            const int64_t block = item % blocks, group = (item / blocks) % g->groups, n = item / (blocks * g->groups);
-            compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, &x);
-        }
+        int64_t first, end;
+        while (x.buffer != NULL && jconv_work_next(&work, thread, &first, &end))
+            for (int64_t item = first; item < end; item++) {
+                const int64_t block = item % blocks, group = (item / blocks) % g->groups;
+                const int64_t n = item / (blocks * g->groups);
+                compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, &x);
+            }
         jconv_free(x.buffer);
     }
     if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the GEMM packing buffer");

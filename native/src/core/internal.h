@@ -74,6 +74,9 @@ void jconv_scratch_release(jconv_scratch *scratch, void *buffer, int shared);
 /* Frees the buffer (no execute may hold it). */
 void jconv_scratch_clear(jconv_scratch *scratch);
 
+/* The most threads jconv_set_num_threads accepts. */
+#define JCONV_MAX_THREADS 1024
+
 /* The thread count each parallel region uses (>= 1). */
 int jconv_threads(void);
 

@@ -8,8 +8,6 @@
 #include <omp.h>
 #endif
 
-#define MAX_THREADS 1024
-
 static atomic_int configured_threads; /* 0: not set, use the default */
 
 int jconv_has_openmp(void) {
@@ -35,8 +33,8 @@ int jconv_get_num_threads(void) { return jconv_threads(); }
 
 jconv_status jconv_set_num_threads(int n) {
     jconv_clear_error();
-    if (n < 1 || n > MAX_THREADS)
-        return jconv_fail(JCONV_INVALID_ARGUMENT, "threads=%d must be in [1, %d]", n, MAX_THREADS);
+    if (n < 1 || n > JCONV_MAX_THREADS)
+        return jconv_fail(JCONV_INVALID_ARGUMENT, "threads=%d must be in [1, %d]", n, JCONV_MAX_THREADS);
     if (!jconv_has_openmp() && n != 1)
         return jconv_fail(JCONV_UNSUPPORTED, "threads=%d: this build has no OpenMP, only 1 thread is possible", n);
     atomic_store(&configured_threads, n);

@@ -1,0 +1,36 @@
+/* Work items [0, count) shared by a team of threads: thread t owns the contiguous range
+ * [count * t / T, count * (t + 1) / T) and takes its items from the front; once its own are gone it
+ * takes the last item left in another thread's range. A static split's contiguity (each thread's
+ * items are neighbours in memory, which the hardware prefetchers follow from item to item) with
+ * a dynamic schedule's balance: when one core runs slower (another process, a hypervisor's steal
+ * time, an efficiency core), the others finish its range. On this machine's two vCPUs, threads
+ * given equal work finished up to 15% apart.
+ *
+ * Lock-free: a range is one 64-bit word (front and end, each 32 bits) changed by compare-and-swap,
+ * once per unit taken, each word on its own cache line (up to 128 threads). A unit is a run of
+ * consecutive items, at most 16 per thread: for cheap items (mb2_dw_14's 576 planes of 14 x 14,
+ * 0.3 us each) a compare-and-swap per item, on a line both threads wrote, cost 13-40%. */
+#ifndef JCONV_WORK_RANGES_H
+#define JCONV_WORK_RANGES_H
+
+#include "internal.h"
+
+#include <stdatomic.h>
+
+#define JCONV_WORK_UNITS_PER_THREAD 16
+
+typedef struct jconv_work_ranges {
+    int threads, spacing;  /* thread t's range is word[t * spacing] */
+    int64_t count, grain;  /* a unit is `grain` consecutive items */
+    _Alignas(64) _Atomic uint64_t word[JCONV_MAX_THREADS];
+} jconv_work_ranges;
+
+/* Splits count >= 0 items over threads in [1, JCONV_MAX_THREADS] (before the parallel region). */
+void jconv_work_ranges_init(jconv_work_ranges *w, int threads, int64_t count);
+
+/* The next run of items for thread `thread` (its index in the team): [*first, *end), one unit;
+ * 0 when every item is taken. A team smaller than `threads` is fine: the ranges of the missing
+ * threads are taken from their ends. */
+int jconv_work_next(jconv_work_ranges *w, int thread, int64_t *first, int64_t *end);
+
+#endif
