@@ -8,13 +8,15 @@
  *   1. input transform, per (input channel, 16 tiles): V[pos] as 16-column GEMM B panels;
  *   2. one GEMM per position, M[pos] = U[pos] x V[pos], per (position, 6-row panel);
  *   3. output transform, per (output channel, 16 tiles), with bias, residual and activation.
- * With enough tiles each thread runs its own blocks; otherwise all threads split each phase.
+ * With enough tiles each thread runs its own blocks (its range of them first, then what is left
+ * of the others': work_ranges.h); otherwise all threads split each phase.
  * Edge tiles read zeros outside the input and write only what lies inside the output: no padded
  * copy of the input is made.
  *
  * Finite data only: an input or weight that is inf or NaN, or so large that the transforms' growth
  * could overflow where the direct sum does not, sends the call to the im2col path (prepared beside),
  * so non-finite values propagate exactly as in PyTorch. */
+#include "../core/work_ranges.h"
 #include "winograd.h"
 #include "winograd_matrices.h"
 
@@ -391,6 +393,20 @@ static void split(int64_t items, int thread, int threads, int64_t *begin, int64_
     *end = items * (thread + 1) / threads;
 }
 
+/* The block of tiles from b->t_start: its lanes, and the lane descriptions of this thread's part
+ * of its 16-tile groups. */
+static void start_block(const winograd_call *call, winograd_block *b, int thread, int threads) {
+    b->lanes = call->total - b->t_start < b->nt ? call->total - b->t_start : b->nt;
+    b->groups_of_16 = (b->lanes + WINOGRAD_LANES - 1) / WINOGRAD_LANES;
+    int64_t begin, end;
+    split(b->groups_of_16, thread, threads, &begin, &end);
+    for (int64_t jb = begin; jb < end; jb++) {
+        const int64_t first = jb * WINOGRAD_LANES;
+        winograd_lanes_init(call->w, &call->plan->geometry, b->t_start + first,
+                            b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES, &b->at[jb]);
+    }
+}
+
 jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                    float *dst) {
     const struct winograd_plan *wp = plan->winograd;
@@ -422,6 +438,11 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
         plan->scratch, (block_floats * buffers + tile_floats * (size_t)threads) * sizeof(float), &shared);
     if (memory == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the Winograd tile buffers");
 
+    /* independent: blocks of nt tiles per group, each thread its own range of them first, then
+     * what is left of the others' (work_ranges.h) */
+    const int64_t blocks_per_group = (call.total + nt - 1) / nt;
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, independent ? g->groups * blocks_per_group : 0);
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         int thread = 0;
@@ -434,43 +455,31 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
         b.v = memory + (independent ? block_floats * (size_t)thread : 0);
         b.m = b.v + v_floats;
         b.at = (winograd_lanes *)(b.m + m_floats);
-        for (b.group = 0; b.group < g->groups; b.group++) {
-            int64_t range_begin = 0, range_end = call.total;
-            if (independent) split(call.total, thread, threads, &range_begin, &range_end);
-            for (b.t_start = range_begin; b.t_start < range_end; b.t_start += nt) {
-                b.lanes = range_end - b.t_start < nt ? range_end - b.t_start : nt;
-                b.groups_of_16 = (b.lanes + WINOGRAD_LANES - 1) / WINOGRAD_LANES;
-                const int64_t input_items = ICg * b.groups_of_16, gemm_items = P * call.panels;
-                const int64_t output_items = OCg * b.groups_of_16;
-                if (independent) {
-                    for (int64_t jb = 0; jb < b.groups_of_16; jb++) {
-                        const int64_t first = jb * WINOGRAD_LANES;
-                        winograd_lanes_init(call.w, g, b.t_start + first,
-                                            b.lanes - first < WINOGRAD_LANES ? b.lanes - first : WINOGRAD_LANES, &b.at[jb]);
-                    }
-                    input_phase(&call, &b, 0, input_items, scratch);
-                    gemm_phase(&call, &b, 0, gemm_items);
-                    output_phase(&call, &b, 0, output_items, scratch);
-                    continue;
+        int64_t begin, end;
+        if (independent) {
+            while (jconv_work_next(&work, thread, &begin, &end))
+                for (int64_t item = begin; item < end; item++) {
+                    b.group = item / blocks_per_group, b.t_start = item % blocks_per_group * nt;
+                    start_block(&call, &b, 0, 1);
+                    input_phase(&call, &b, 0, ICg * b.groups_of_16, scratch);
+                    gemm_phase(&call, &b, 0, P * call.panels);
+                    output_phase(&call, &b, 0, OCg * b.groups_of_16, scratch);
                 }
-                int64_t begin, end;
-                split(b.groups_of_16, thread, threads, &begin, &end);
-                for (int64_t jb = begin; jb < end; jb++) {
-                    const int64_t first = jb * WINOGRAD_LANES;
-                    winograd_lanes_init(call.w, g, b.t_start + first,
-                                        b.lanes - first < WINOGRAD_LANES ? b.lanes - first : WINOGRAD_LANES, &b.at[jb]);
+        } else { /* every thread takes a part of each phase of each block */
+            for (b.group = 0; b.group < g->groups; b.group++)
+                for (b.t_start = 0; b.t_start < call.total; b.t_start += nt) {
+                    start_block(&call, &b, thread, threads);
+#pragma omp barrier
+                    split(ICg * b.groups_of_16, thread, threads, &begin, &end);
+                    input_phase(&call, &b, begin, end, scratch);
+#pragma omp barrier
+                    split(P * call.panels, thread, threads, &begin, &end);
+                    gemm_phase(&call, &b, begin, end);
+#pragma omp barrier
+                    split(OCg * b.groups_of_16, thread, threads, &begin, &end);
+                    output_phase(&call, &b, begin, end, scratch);
+#pragma omp barrier
                 }
-#pragma omp barrier
-                split(input_items, thread, threads, &begin, &end);
-                input_phase(&call, &b, begin, end, scratch);
-#pragma omp barrier
-                split(gemm_items, thread, threads, &begin, &end);
-                gemm_phase(&call, &b, begin, end);
-#pragma omp barrier
-                split(output_items, thread, threads, &begin, &end);
-                output_phase(&call, &b, begin, end, scratch);
-#pragma omp barrier
-            }
         }
     }
     jconv_scratch_release(plan->scratch, memory, shared);
