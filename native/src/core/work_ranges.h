@@ -9,7 +9,8 @@
  * Lock-free: a range is one 64-bit word (front and end, each 32 bits) changed by compare-and-swap,
  * once per unit taken, each word on its own cache line (up to 128 threads). A unit is a run of
  * consecutive items, at most 16 per thread: for cheap items (mb2_dw_14's 576 planes of 14 x 14,
- * 0.3 us each) a compare-and-swap per item, on a line both threads wrote, cost 13-40%. */
+ * 0.3 us each) a compare-and-swap per item, on a line both threads wrote, made it 0.61-0.87x as
+ * fast. */
 #ifndef JCONV_WORK_RANGES_H
 #define JCONV_WORK_RANGES_H
 
