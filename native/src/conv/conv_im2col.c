@@ -133,7 +133,8 @@ static int64_t max_runs(const conv_geometry *g, int64_t pn) {
  * b[kk * NR + j] for its 16 columns), zero-padding the last one. A plain pointwise convolution's
  * rows are input rows as they are; others are gathered into a row first, tap by tap: the rows of
  * one tap (every input channel's) share its runs, worked out once per block rather than per row
- * (their divisions and range checks were half of dl3_atrous's gather). */
+ * (that per-row work was about 40% of dl3_atrous's gather: perf, 15% of the layer before, 9%
+ * after). */
 static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
                    float *b, float *row, gather_run *runs) {
     const int64_t plane = g->in[0] * g->in[1] * g->in[2];
