@@ -127,7 +127,8 @@ class ConcurrencyTest {
             for (int t = 0; t < 4; t++) {
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < 40; i++) {
-                        try (Tensor y = conv.forward(x)) {
+                        try {
+                            conv.forward(x).close();
                             completed.incrementAndGet();
                         } catch (IllegalStateException e) {
                             assertTrue(e.getMessage().contains("closed"), e.getMessage());
