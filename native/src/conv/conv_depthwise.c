@@ -5,10 +5,6 @@
 #include "../core/work_ranges.h"
 #include "conv.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 typedef void (*dwconv_plane_fn)(const conv_geometry *g, const float *in_plane, const float *w, float bias,
                                 const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
 
@@ -59,10 +55,7 @@ jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const fl
     jconv_work_ranges_init(&work, threads, planes);
 #pragma omp parallel num_threads(threads) if (threads > 1 && planes > 1) reduction(| : failed)
     {
-        int thread = 0;
-#ifdef _OPENMP
-        thread = omp_get_thread_num();
-#endif
+        const int thread = jconv_thread_index();
         /* the padded plane, then the stride-1 sums or the even/odd columns (see dwconv_impl.h) */
         float *padded = jconv_alloc((size_t)(2 * padded_plane + padded_rows) * sizeof(float));
         if (padded == NULL) failed = 1;

@@ -14,10 +14,6 @@
 
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 /* Output-channel blocks per group: enough rows each to fill the GEMM, enough blocks for threads. */
 static int64_t channel_blocks(const conv_geometry *g) {
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2];
@@ -238,10 +234,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     jconv_work_ranges_init(&work, threads, items);
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1) reduction(| : failed)
     {
-        int thread = 0;
-#ifdef _OPENMP
-        thread = omp_get_thread_num();
-#endif
+        const int thread = jconv_thread_index();
         /* each thread packs an image's X once and keeps it while its blocks last (a block used to
          * pack it again for itself: 16 blocks, 16 times) */
         packed_x x = {jconv_alloc((size_t)buffer_floats * sizeof(float)), (int)whole_image, -1};

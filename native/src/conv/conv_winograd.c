@@ -24,10 +24,6 @@
 #include <math.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 struct winograd_plan {
     winograd_layout layout;
     float *weights;        /* U: [group][position][M panel][ICg][MR] */
@@ -445,10 +441,7 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     jconv_work_ranges_init(&work, threads, independent ? g->groups * blocks_per_group : 0);
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        int thread = 0;
-#ifdef _OPENMP
-        thread = omp_get_thread_num();
-#endif
+        const int thread = jconv_thread_index();
         float *scratch = memory + block_floats * buffers + tile_floats * (size_t)thread;
         winograd_block b;
         b.nt = nt;

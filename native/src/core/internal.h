@@ -80,6 +80,9 @@ void jconv_scratch_clear(jconv_scratch *scratch);
 /* The thread count each parallel region uses (>= 1). */
 int jconv_threads(void);
 
+/* The calling thread's index in its parallel team (0 outside one, and without OpenMP). */
+int jconv_thread_index(void);
+
 /* Where jconv_cache_sizes() found the sizes. */
 typedef enum jconv_cache_source {
     JCONV_CACHE_FROM_CPU = 0,         /* CPUID, sysconf or sysctl */

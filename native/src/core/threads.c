@@ -31,6 +31,14 @@ int jconv_threads(void) {
 
 int jconv_get_num_threads(void) { return jconv_threads(); }
 
+int jconv_thread_index(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 jconv_status jconv_set_num_threads(int n) {
     jconv_clear_error();
     if (n < 1 || n > JCONV_MAX_THREADS)
