@@ -89,8 +89,11 @@ typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, con
 
 /* The columns kernel, for the last few columns of B (a partial tile of at most GEMM_COLUMNS_MAX)
  * against up to GEMM_COLUMN_PANELS panels of A at once: a column's MR rows in one vector, a chain
- * per panel and column. There the 6 x 8 kernel takes 2/3 of a whole tile's time, however few the
- * columns (six FMA chains, latency-bound); this takes about cols/12 of it per panel.
+ * per panel and column, each of A's rows read once for all the columns. There the 6 x 8 kernel
+ * takes 2/3 of a whole tile's time, however few the columns (six FMA chains, latency-bound); this
+ * takes about cols/12 of it per panel (6 of a vector's 8 lanes used). mb2_pw_14's 4-column tail
+ * (2% of its work) took 5.5% of its time when A was read once per column, 3.3% now (perf, 1
+ * thread).
  *   product[(p * cols + j) * 8 + r] = sum over k < kc of a[p * panel_stride + k * MR + r] * B[k][j]
  * for r < MR (lanes 6 and 7 are scratch), B[k][j] at b + k * NR + j, or at b + offsets[k] + j. Each
  * lane makes the same operations in the same order as its ISA's tile kernels, so the bits are

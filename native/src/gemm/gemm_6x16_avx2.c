@@ -77,55 +77,84 @@ static inline __attribute__((always_inline)) void kernel_6x8(int64_t kc, const f
 
 GEMM_KERNEL_ENTRY_POINTS(avx2)
 
-/* Column j of B against np panels (np a constant once inlined, so the chains stay in registers):
- * each lane's chain as kernel_6x16's, A's value times B's added to it k after k; even_odd: as the
+/* Panels [0, np) of A against all `nc` columns of B at once (np and nc constants once inlined, so
+ * the chains stay in registers), each A row loaded once for every column: a chain per panel and
+ * column as kernel_6x16's lane, A's value times B's added to it k after k; even_odd: as the
  * AVX-512 kernel's, even and odd k in two chains (an odd kc's last k in the even one), even + odd
  * at the end. */
-static inline __attribute__((always_inline)) void column_of_panels(int np, int even_odd, int64_t kc, const float *a,
-                                                                   int64_t stride, const float *b,
-                                                                   const int64_t *offsets, int j, float *out,
-                                                                   int cols) {
-    __m256 even[GEMM_COLUMN_PANELS], odd[GEMM_COLUMN_PANELS];
-    for (int p = 0; p < np; p++) even[p] = odd[p] = _mm256_setzero_ps();
+static inline __attribute__((always_inline)) void panels_by_columns(int np, int nc, int even_odd, int64_t kc,
+                                                                    const float *a, int64_t stride, const float *b,
+                                                                    const int64_t *offsets, float *out) {
+    __m256 even[GEMM_COLUMN_PANELS][GEMM_COLUMNS_MAX], odd[GEMM_COLUMN_PANELS][GEMM_COLUMNS_MAX];
+    for (int p = 0; p < np; p++)
+        for (int j = 0; j < nc; j++) even[p][j] = odd[p][j] = _mm256_setzero_ps();
     int64_t k = 0;
     if (even_odd)
         for (; k + 2 <= kc; k += 2) {
-            const __m256 be = _mm256_broadcast_ss(B_ROW(k) + j), bo = _mm256_broadcast_ss(B_ROW(k + 1) + j);
+            __m256 bj[GEMM_COLUMNS_MAX];
+            for (int j = 0; j < nc; j++) bj[j] = _mm256_broadcast_ss(B_ROW(k) + j);
             for (int p = 0; p < np; p++) {
-                even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), be, even[p]);
-                odd[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + (k + 1) * GEMM_MR), bo, odd[p]);
+                const __m256 ap = _mm256_loadu_ps(a + p * stride + k * GEMM_MR);
+                for (int j = 0; j < nc; j++) even[p][j] = _mm256_fmadd_ps(ap, bj[j], even[p][j]);
+            }
+            for (int j = 0; j < nc; j++) bj[j] = _mm256_broadcast_ss(B_ROW(k + 1) + j);
+            for (int p = 0; p < np; p++) {
+                const __m256 ap = _mm256_loadu_ps(a + p * stride + (k + 1) * GEMM_MR);
+                for (int j = 0; j < nc; j++) odd[p][j] = _mm256_fmadd_ps(ap, bj[j], odd[p][j]);
             }
         }
     for (; k < kc; k++) {
-        const __m256 bk = _mm256_broadcast_ss(B_ROW(k) + j);
-        for (int p = 0; p < np; p++)
-            even[p] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * stride + k * GEMM_MR), bk, even[p]);
+        __m256 bj[GEMM_COLUMNS_MAX];
+        for (int j = 0; j < nc; j++) bj[j] = _mm256_broadcast_ss(B_ROW(k) + j);
+        for (int p = 0; p < np; p++) {
+            const __m256 ap = _mm256_loadu_ps(a + p * stride + k * GEMM_MR);
+            for (int j = 0; j < nc; j++) even[p][j] = _mm256_fmadd_ps(ap, bj[j], even[p][j]);
+        }
     }
     for (int p = 0; p < np; p++)
-        _mm256_storeu_ps(out + (p * cols + j) * 8, even_odd ? _mm256_add_ps(even[p], odd[p]) : even[p]);
+        for (int j = 0; j < nc; j++)
+            _mm256_storeu_ps(out + (p * nc + j) * 8, even_odd ? _mm256_add_ps(even[p][j], odd[p][j]) : even[p][j]);
 }
+
+/* The panels whose chains fit in 16 registers beside the operands (nc broadcasts of B and an A
+ * row): at most 12 chains, 15 - nc. Fewer panels at once only re-read B's broadcasts from L1; A's
+ * rows, which stream from L2, are read once whatever the count. */
+static inline int panels_per_block(int nc, int even_odd) {
+    const int chains = 15 - nc < 12 ? 15 - nc : 12, fit = chains / (nc * (even_odd ? 2 : 1));
+    return fit < GEMM_COLUMN_PANELS ? fit : GEMM_COLUMN_PANELS;
+}
+
+static inline __attribute__((always_inline)) void columns_of(int nc, int even_odd, int64_t kc, int panels,
+                                                             const float *a, int64_t stride, const float *b,
+                                                             const int64_t *offsets, float *product) {
+    const int step = panels_per_block(nc, even_odd);
+    for (int p0 = 0; p0 < panels; p0 += step) {
+        const float *ap = a + p0 * stride;
+        float *out = product + p0 * nc * 8;
+        switch (panels - p0 < step ? panels - p0 : step) {
+        case 1: panels_by_columns(1, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 2: panels_by_columns(2, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 3: panels_by_columns(3, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 4: panels_by_columns(4, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 5: panels_by_columns(5, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 6: panels_by_columns(6, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        case 7: panels_by_columns(7, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        default: panels_by_columns(8, nc, even_odd, kc, ap, stride, b, offsets, out); break;
+        }
+    }
+}
+
+_Static_assert(GEMM_COLUMNS_MAX == 4, "columns() takes 1-4 columns");
 
 static inline __attribute__((always_inline)) void columns(int even_odd, int64_t kc, int panels, const float *a,
                                                           int64_t stride, const float *b, const int64_t *offsets,
                                                           int cols, float *product) {
-    /* the chains that fit in 16 registers beside the operands: 8 panels, or 4 with two chains each
-     * (so the cases past 4 are never even_odd) */
-    const int step = even_odd ? 4 : 8;
-    for (int j = 0; j < cols; j++)
-        for (int p0 = 0; p0 < panels; p0 += step) {
-            const float *ap = a + p0 * stride;
-            float *out = product + p0 * cols * 8;
-            switch (panels - p0 < step ? panels - p0 : step) {
-            case 1: column_of_panels(1, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 2: column_of_panels(2, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 3: column_of_panels(3, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 4: column_of_panels(4, even_odd, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 5: column_of_panels(5, 0, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 6: column_of_panels(6, 0, kc, ap, stride, b, offsets, j, out, cols); break;
-            case 7: column_of_panels(7, 0, kc, ap, stride, b, offsets, j, out, cols); break;
-            default: column_of_panels(8, 0, kc, ap, stride, b, offsets, j, out, cols); break;
-            }
-        }
+    switch (cols) {
+    case 1: columns_of(1, even_odd, kc, panels, a, stride, b, offsets, product); break;
+    case 2: columns_of(2, even_odd, kc, panels, a, stride, b, offsets, product); break;
+    case 3: columns_of(3, even_odd, kc, panels, a, stride, b, offsets, product); break;
+    default: columns_of(4, even_odd, kc, panels, a, stride, b, offsets, product); break;
+    }
 }
 
 void gemm_columns_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
