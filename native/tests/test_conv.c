@@ -413,6 +413,54 @@ static void test_gemm_block_edges(void) {
             }
 }
 
+/* im2col on small maps split by k at 2 threads (conv_im2col.c: an item per k block, the later
+ * blocks summed apart and added in block order): 1x1 and gathered (padded, strided, dilated)
+ * layers with maps under 16 x 16, more output channels than two panels and K of 2-3 blocks (of
+ * 512; of 32 with JCONV_CACHE=2K,16K), with batch, groups, bias, residual (in place too) and
+ * activations. Every algorithm against the reference, and im2col's output the same bits at 1 and
+ * 2 threads: the split changes no sum. */
+static void test_small_maps_split_by_k(int cases) {
+    const int threads = jconv_get_num_threads();
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, 2);
+        d.batch = c % 4 == 3 ? 2 : 1;
+        d.groups = c % 5 == 4 ? 2 : 1;
+        const int pointwise = c % 3 != 2;
+        d.in_channels = d.groups * uniform_int(pointwise ? 513 : 60, pointwise ? 1100 : 120);
+        d.out_channels = d.groups * uniform_int(12, 40);
+        for (int i = 0; i < 2; i++) {
+            d.in_size[i] = uniform_int(1, 15);
+            if (pointwise) continue;
+            d.kernel[i] = 3;
+            d.stride[i] = uniform_int(1, 2);
+            d.dilation[i] = uniform_int(1, 2);
+            d.pad_begin[i] = d.pad_end[i] = d.dilation[i];
+        }
+        check_every_algorithm(&d, c);
+
+        int64_t out[3];
+        jconv_conv_output_size(&d, out);
+        const int64_t nx = conv_src_count(&d), nw = conv_weight_count(&d), ny = conv_dst_count(&d, out);
+        float *x = random_floats(nx), *w = random_floats(nw), *b = random_floats(d.out_channels);
+        float *residual = random_floats(ny), *y[2];
+        const jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+        for (int t = 0; t < 2; t++) {
+            jconv_set_num_threads(t + 1);
+            y[t] = malloc((size_t)ny * sizeof(float));
+            if (c % 3 == 1) memcpy(y[t], residual, (size_t)ny * sizeof(float)); /* the residual in place */
+            CHECK(jconv_conv(&d, x, w, c % 2 ? b : NULL, JCONV_ALGO_IM2COL, c % 4 == 0 ? &relu : NULL,
+                             c % 3 == 0 ? residual : c % 3 == 1 ? y[t] : NULL, y[t]) == JCONV_OK,
+                  "%s", jconv_last_error());
+        }
+        char text[512];
+        describe(&d, text, sizeof text);
+        CHECK(memcmp(y[0], y[1], (size_t)ny * sizeof(float)) == 0, "case %d %s: 1 and 2 threads differ", c, text);
+        free(x), free(w), free(b), free(residual), free(y[0]), free(y[1]);
+    }
+    jconv_set_num_threads(threads);
+}
+
 /* The blocks follow the cache sizes: the small-blocks ctest run sets JCONV_CACHE=2K,16K, so that
  * kc is 16 (an A micro-panel within a quarter of 2 KiB, a B micro-panel within half) and nc 256
  * (16 x 256 floats fill 16 KiB), the packed way's kc 32 (an A micro-panel within 3/8 of 2 KiB)
@@ -548,6 +596,7 @@ int main(int argc, char **argv) {
     test_random_shapes(cases);
     test_im2col_band_shapes();
     test_gemm_block_edges();
+    test_small_maps_split_by_k(cases / 10);
     test_cache_blocks();
     test_depthwise_paths(cases);
     test_depthwise_flat(cases / 2);
