@@ -12,7 +12,7 @@
  * clamped, stored (gemm.h). max(lo, v) and min(hi, v) return v when v is NaN (the second operand),
  * as the scalar clamp. */
 static inline __attribute__((always_inline)) void finish(__m256 acc, float *to, const gemm_epilogue_values *e, int r) {
-    __m256 v = e->start ? _mm256_add_ps(acc, _mm256_set1_ps(e->bias[r])) : _mm256_add_ps(_mm256_loadu_ps(to), acc);
+    __m256 v = e->start ? _mm256_add_ps(acc, _mm256_broadcast_ss(e->bias + r)) : _mm256_add_ps(_mm256_loadu_ps(to), acc);
     if (e->clamp) v = _mm256_min_ps(_mm256_set1_ps(e->hi), _mm256_max_ps(_mm256_set1_ps(e->lo), v));
     _mm256_storeu_ps(to, v);
 }
