@@ -167,7 +167,11 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
             memcpy(padded + ((d + g->pad_begin[0]) * PH + h + g->pad_begin[1]) * PW + g->pad_begin[2],
                    in_plane + (d * IH + h) * IW, (size_t)IW * sizeof(float));
 
-    if (SD == 1 && SH == 1 && SW == 1) {
+    /* Stride 1: one long loop per depth slice over the padded rows, ow < PW, whose columns past OW
+     * are computed and dropped: only while they are at most twice the kept ones. Past that (a wide
+     * kernel's span, dilated, on a narrow output: the fuzzer's 1 x 1000 kernel at dilation 3 on a
+     * 3-column output computed 1000 times the kept sums, 10 s under ASan) the rows below. */
+    if (SD == 1 && SH == 1 && SW == 1 && PW <= 3 * OW) {
         /* acc[oh * PW + ow] over one depth slice, ow < PW: the taps' reads stay inside the padded
          * plane (the last one ends at (OH - 1 + (KH - 1) DH) PW + OW - 1 + (KW - 1) DW < PH PW) */
         float *acc = work;
@@ -208,8 +212,9 @@ void DWCONV_PLANE(const conv_geometry *g, const float *in_plane, const float *w,
         return;
     }
 
-    /* Strided: per output row. With stride 2 along W, the even and odd columns of every padded row
-     * go to their own planes (width PW2), so that tap kw reads row[parity][ow + offset]. */
+    /* Strided, or stride 1 with short rows in a wide padded plane: per output row. With stride 2
+     * along W, the even and odd columns of every padded row go to their own planes (width PW2), so
+     * that tap kw reads row[parity][ow + offset]. */
     const int64_t PW2 = (PW + 1) / 2;
     float *even = work, *odd = work + PD * PH * PW2;
     if (SW == 2)
