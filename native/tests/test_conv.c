@@ -461,6 +461,36 @@ static void test_small_maps_split_by_k(int cases) {
     jconv_set_num_threads(threads);
 }
 
+/* Depthwise copies each input plane into a zero-padded one: a padding far wider than the input
+ * and output (here 2000 on each side of a 3x3 map, stride 1000: a 4003 x 4003 copy for a 5 x 5
+ * output) is declined when forced, with a message, and `auto` runs it by direct, exactly. */
+static void test_depthwise_declines_wasteful_padding(void) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = d.out_channels = d.groups = 2;
+    for (int i = 0; i < 2; i++) d.in_size[i] = 3, d.stride[i] = 1000, d.pad_begin[i] = d.pad_end[i] = 2000;
+    const float x[18] = {1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -2, -3, -4, -5, -6, -7, -8, -9}, w[2] = {2, -3}, b[2] = {0.5f, -1};
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, w, b, JCONV_ALGO_DEPTHWISE, NULL, &plan) == JCONV_UNSUPPORTED &&
+              strstr(jconv_last_error(), "padded input plane") != NULL,
+          "forced depthwise: %s", jconv_last_error());
+    CHECK(jconv_conv_plan_create(&d, w, b, JCONV_ALGO_AUTO, NULL, &plan) == JCONV_OK, "%s", jconv_last_error());
+    if (plan == NULL) return;
+    CHECK(strcmp(jconv_conv_plan_algorithm_name(plan), "direct") == 0, "auto chose %s",
+          jconv_conv_plan_algorithm_name(plan));
+    int64_t out[3];
+    jconv_conv_output_size(&d, out);
+    CHECK(out[0] == 5 && out[1] == 5, "output %lldx%lld", (long long)out[0], (long long)out[1]);
+    float y[50];
+    double ref[50];
+    CHECK(jconv_conv_plan_execute(plan, x, NULL, y) == JCONV_OK, "%s", jconv_last_error());
+    conv_reference(&d, out, x, w, b, ref);
+    int same = 1;
+    for (int i = 0; i < 50; i++) same &= y[i] == (float)ref[i];
+    CHECK(same, "auto's output differs from the reference");
+    jconv_conv_plan_destroy(plan);
+}
+
 /* The blocks follow the cache sizes: the small-blocks ctest run sets JCONV_CACHE=2K,16K, so that
  * kc is 16 (an A micro-panel within a quarter of 2 KiB, a B micro-panel within half) and nc 256
  * (16 x 256 floats fill 16 KiB), the packed way's kc 32 (an A micro-panel within 3/8 of 2 KiB)
@@ -600,6 +630,7 @@ int main(int argc, char **argv) {
     test_cache_blocks();
     test_depthwise_paths(cases);
     test_depthwise_flat(cases / 2);
+    test_depthwise_declines_wasteful_padding();
     test_bad_descriptors();
     test_bad_calls();
     return test_finish();

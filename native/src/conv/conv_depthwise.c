@@ -25,6 +25,9 @@ static dwconv_plane_fn plane_kernel(void) {
 
 /* Elements of the zero-padded input plane, or -1 when it would exceed MAX_PADDED_PLANE. */
 #define MAX_PADDED_PLANE (1LL << 24) /* scratch per thread: twice that and a bit, 128 MiB at most */
+/* and at most this times the input and output planes, plus a floor for tiny maps */
+#define DEPTHWISE_PADDED_FACTOR 4
+#define DEPTHWISE_PADDED_FLOOR 4096
 static int64_t padded_plane_size(const conv_geometry *g) {
     int64_t size = 1;
     for (int dim = 0; dim < 3; dim++) {
@@ -34,10 +37,15 @@ static int64_t padded_plane_size(const conv_geometry *g) {
     return size;
 }
 
-/* One input channel per group, not transposed, and a padded plane of sane size (the fuzzer found
- * huge paddings with huge strides, whose padded copy cannot be allocated: direct handles those). */
+/* One input channel per group, not transposed, and a padded plane of sane size: each output plane
+ * copies its input into one, so its cost must follow the input and output planes. The fuzzer found
+ * huge paddings with huge strides, whose padded copy cannot be allocated, and a padded plane of 3
+ * million floats for 3003 outputs; direct computes per output and handles those. */
 int conv_depthwise_supports(const conv_geometry *g) {
-    return !g->transposed && g->in_channels_per_group == 1 && padded_plane_size(g) > 0;
+    const int64_t padded = padded_plane_size(g);
+    const int64_t in_plane = g->in[0] * g->in[1] * g->in[2], out_plane = g->out[0] * g->out[1] * g->out[2];
+    return !g->transposed && g->in_channels_per_group == 1 && padded > 0 &&
+           padded <= DEPTHWISE_PADDED_FACTOR * (in_plane + out_plane) + DEPTHWISE_PADDED_FLOOR;
 }
 
 jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
