@@ -17,20 +17,21 @@
 
 /* The cache blocks around the micro-kernel, derived once from this core's cache sizes
  * (jconv_cache_sizes; JCONV_CACHE overrides them), for two loop orders.
- * B packed (im2col's packed way, convT): columns in chunks of nc_packed, k in blocks of kc_packed
- * (a kc x nc block of B packed into L2), output-channel panels of MR (an MR x kc A micro-panel
- * stays in L1 while every B micro-panel of the block streams past it), NR-column panels.
+ * A in L1 (im2col's packed way and band way, convT): columns in chunks of nc_packed, k in blocks
+ * of kc_packed (the packed way: a kc x nc block of B packed into L2; the band way: B rows read in
+ * place from a band of the input in L2), output-channel panels of MR (an MR x kc A micro-panel
+ * stays in L1 while every B micro-panel of the block or band streams past it), NR-column panels.
  *   kc_packed: an A micro-panel within 3/8 of L1d; a multiple of 16 in [16, 1024]. 32 KiB L1d:
  *       512; 48 KiB: 768. Each k block adds into the output once more (convT scatters every
  *       block's product), so longer ones pay: against 256, dcgan_up 1.32-1.39x, r50_s5_1x1up
  *       1.08-1.12x, the other 1x1 and transposed layers and a 1024^3 GEMM 0.96-1.06x.
  *   nc_packed: the packed kc x nc B block within L2; a multiple of NR in [NR, 4096]. With kc 512:
  *       512 KiB L2: 256; 1 MiB: 512.
- * B read in place (im2col's band way, Winograd): the kc x NR B rows of a tile stay in L1 while
- * the A panels stream past them.
+ * B in L1 (Winograd's batched GEMMs): the kc x NR B rows of a tile stay in L1 while the A panels
+ * stream past them.
  *   kc: an A micro-panel within a quarter of L1d and a B micro-panel (kc x NR) within half of it;
  *       a multiple of 16 in [16, 1024]. 32 KiB L1d: 256; 48 KiB: 384.
- *   nc: the columns a band chunk aims at: kc x nc within L2 as above (512 KiB L2: 512).
+ *   nc: the columns an im2col band chunk aims at: kc x nc within L2 as above (512 KiB L2: 512).
  * Every ISA shares MR and NR (the weights are packed once, at plan time, for whichever kernel
  * runs), so the blocks depend on the caches alone. */
 typedef struct gemm_blocking {
