@@ -91,7 +91,13 @@ jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float
 /* im2col + packed GEMM (the im2col is done while packing B, never materialised): every convolution.
  * prepare packs the weights into the plan; it fails only for lack of memory. */
 jconv_status conv_im2col_prepare(struct jconv_conv_plan *plan);
-/* The depthwise algorithm (in_channels / groups == 1, not transposed). */
+/* The depthwise algorithm (in_channels / groups == 1, not transposed), for a zero-padded input
+ * plane of at most DEPTHWISE_MAX_PADDED_PLANE elements (scratch per thread: twice that and a bit,
+ * 128 MiB at most) and at most DEPTHWISE_PADDED_FACTOR times the input and output planes plus
+ * DEPTHWISE_PADDED_FLOOR (tiny maps). */
+#define DEPTHWISE_MAX_PADDED_PLANE (1LL << 24)
+#define DEPTHWISE_PADDED_FACTOR 4
+#define DEPTHWISE_PADDED_FLOOR 4096
 int conv_depthwise_supports(const conv_geometry *geometry);
 jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                     float *dst);

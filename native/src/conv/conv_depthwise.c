@@ -23,16 +23,12 @@ static dwconv_plane_fn plane_kernel(void) {
     return dwconv_plane_generic;
 }
 
-/* Elements of the zero-padded input plane, or -1 when it would exceed MAX_PADDED_PLANE. */
-#define MAX_PADDED_PLANE (1LL << 24) /* scratch per thread: twice that and a bit, 128 MiB at most */
-/* and at most this times the input and output planes, plus a floor for tiny maps */
-#define DEPTHWISE_PADDED_FACTOR 4
-#define DEPTHWISE_PADDED_FLOOR 4096
+/* Elements of the zero-padded input plane, or -1 when it would exceed DEPTHWISE_MAX_PADDED_PLANE. */
 static int64_t padded_plane_size(const conv_geometry *g) {
     int64_t size = 1;
     for (int dim = 0; dim < 3; dim++) {
         const int64_t extent = g->in[dim] + g->pad_begin[dim] + g->pad_end[dim]; /* < 2^62: each term < 2^60 */
-        if (!jconv_multiply_checked(size, extent, &size) || size > MAX_PADDED_PLANE) return -1;
+        if (!jconv_multiply_checked(size, extent, &size) || size > DEPTHWISE_MAX_PADDED_PLANE) return -1;
     }
     return size;
 }

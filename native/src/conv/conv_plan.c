@@ -76,9 +76,10 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
     if (algorithm == JCONV_ALGO_DEPTHWISE && !conv_depthwise_supports(geometry))
         return jconv_fail(JCONV_UNSUPPORTED,
                           "algorithm depthwise needs in_channels / groups == 1 (got %lld), no transposition (%s) and "
-                          "a padded input plane below 2^24 elements and at most 4 times the input and output "
-                          "planes' elements plus 4096",
-                          (long long)geometry->in_channels_per_group, geometry->transposed ? "transposed" : "none");
+                          "a padded input plane of at most %lld elements and at most %d times the input and output "
+                          "planes' elements plus %d",
+                          (long long)geometry->in_channels_per_group, geometry->transposed ? "transposed" : "none",
+                          (long long)DEPTHWISE_MAX_PADDED_PLANE, DEPTHWISE_PADDED_FACTOR, DEPTHWISE_PADDED_FLOOR);
     if (conv_winograd_tile_size(algorithm) > 0 && !conv_winograd_supports(geometry))
         return jconv_fail(JCONV_UNSUPPORTED,
                           "algorithm %s needs a convolution (not transposed) with kernel 3, stride 1 and dilation 1 "
