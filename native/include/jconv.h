@@ -303,7 +303,9 @@ typedef enum jconv_pad_mode {
 
 /* torch.nn.functional.pad over the spatial dims of [N][C][in...]: out = in + pad_begin + pad_end
  * per spatial dim, pads listed in natural order (D, H, W: not PyTorch's last-dim-first order).
- * shape has 2 + spatial_rank values. */
+ * shape has 2 + spatial_rank values. A negative pad crops, in every mode, as PyTorch's: reflect
+ * (pads < size) and replicate mirror or repeat about the input's own edges, circular wraps around
+ * what is kept (pads at most the kept size). value is for constant only. */
 JCONV_API jconv_status jconv_pad(int spatial_rank, const int64_t *shape, const int64_t *pad_begin,
                                  const int64_t *pad_end, jconv_pad_mode mode, float value, const float *src,
                                  float *dst);

@@ -198,6 +198,8 @@ static void fuzz_pool(reader *r) {
         valid = d.in_size[i] >= 1 && d.in_size[i] <= cap && d.kernel[i] >= 1 && d.kernel[i] <= cap &&
                 d.stride[i] >= 1 && d.stride[i] <= cap && d.dilation[i] >= 1 && d.dilation[i] <= cap && d.pad[i] >= 0 &&
                 d.pad[i] <= cap && (d.kind == JCONV_POOL_MAX || d.dilation[i] == 1) && d.pad[i] <= d.kernel[i] / 2;
+        /* PyTorch's avg_pool3d: the input at least as large as the kernel */
+        valid = valid && !(d.kind == JCONV_POOL_AVG && rank == 3 && d.in_size[i] < d.kernel[i]);
         if (!valid) break;
         wide num = (wide)d.in_size[i] + 2 * d.pad[i] - (wide)d.dilation[i] * (d.kernel[i] - 1) - 1 +
                    (d.ceil_mode ? d.stride[i] - 1 : 0);
@@ -258,9 +260,10 @@ static void fuzz_layout(reader *r, int op) {
             const int64_t n = shape[2 + i], b = begin[i], e = end[i];
             const int64_t cap = 1LL << 40;
             if (b < -cap || b > cap || e < -cap || e > cap) ok = 0;
-            else if (mode != JCONV_PAD_CONSTANT) ok = b >= 0 && e >= 0;
             if (mode == JCONV_PAD_REFLECT) ok = ok && b < n && e < n;
-            if (mode == JCONV_PAD_CIRCULAR) ok = ok && b <= n && e <= n;
+            /* circular wraps around what negative pads leave */
+            const int64_t kept = n - (b < 0 ? -b : 0) - (e < 0 ? -e : 0);
+            if (mode == JCONV_PAD_CIRCULAR) ok = ok && kept >= 1 && b <= kept && e <= kept;
             ok = ok && n + b + e >= 1;
             /* output sizes are >= 1, so the running product only grows: bounding it at each step is
              * bounding the total (and keeps it far from overflowing 128 bits) */

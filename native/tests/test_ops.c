@@ -160,6 +160,21 @@ static void test_pooling_by_hand(void) {
     d.dilation[0] = 1;
     d.kernel[0] = 7;
     REJECTS(jconv_pool(&d, x, y, NULL), "too small");
+    {   /* PyTorch's avg_pool3d refuses an input smaller than the kernel even when the padding covers it
+         * (avg_pool1d/2d and max_pool3d do not) */
+        jconv_pool_desc small;
+        jconv_pool_desc_init(&small, JCONV_POOL_AVG, 3);
+        small.batch = small.channels = 1;
+        for (int i = 0; i < 3; i++) small.in_size[i] = 2, small.kernel[i] = 3, small.pad[i] = 1;
+        float small_x[8] = {0}, small_y[8];
+        REJECTS(jconv_pool(&small, small_x, small_y, NULL), "in_size[0]=2 (D) is smaller than kernel 3");
+        small.kind = JCONV_POOL_MAX;
+        CHECK(jconv_pool(&small, small_x, small_y, NULL) == JCONV_OK, "max_pool3d of an input smaller than the kernel");
+        jconv_pool_desc_init(&small, JCONV_POOL_AVG, 2);
+        small.batch = small.channels = 1;
+        for (int i = 0; i < 2; i++) small.in_size[i] = 2, small.kernel[i] = 3, small.pad[i] = 1;
+        CHECK(jconv_pool(&small, small_x, small_y, NULL) == JCONV_OK, "avg_pool2d of an input smaller than the kernel");
+    }
     d.kernel[0] = 1LL << 40; /* found by the fuzzer: dilation * (kernel - 1) overflowed */
     d.dilation[0] = 1LL << 40;
     d.kind = JCONV_POOL_MAX;
@@ -214,7 +229,31 @@ static void test_layout_by_hand(void) {
     CHECK(jconv_pad(1, three, &one, &neg, JCONV_PAD_CONSTANT, 9, row, y) == JCONV_OK && equal(y, constant, 3),
           "constant with a crop");
     REJECTS(jconv_pad(1, three, &b3, &e2, JCONV_PAD_REFLECT, 0, row, y), "must be smaller than its size 3");
-    REJECTS(jconv_pad(1, three, &neg, &e2, JCONV_PAD_REPLICATE, 0, row, y), "must be >= 0");
+    /* negative pads crop, as PyTorch's: reflect and replicate about the input's own edges, circular
+     * around what is kept. 0 1 2 3 4 5 by (-1, 4): reflect 1 2 3 4 5 4 3 2 1, replicate
+     * 1 2 3 4 5 5 5 5 5, circular 1 2 3 4 5 1 2 3 4; by (2, -1): 2 1 0 1 2 3 4, 0 0 0 1 2 3 4,
+     * 3 4 0 1 2 3 4 (PyTorch 1.13's F.pad). */
+    const float six_row[6] = {0, 1, 2, 3, 4, 5};
+    const int64_t six_shape[3] = {1, 1, 6}, minus1 = -1, plus4 = 4, minus4 = -4, five = 5;
+    const float crop_reflect[9] = {1, 2, 3, 4, 5, 4, 3, 2, 1}, crop_replicate[9] = {1, 2, 3, 4, 5, 5, 5, 5, 5};
+    const float crop_circular[9] = {1, 2, 3, 4, 5, 1, 2, 3, 4};
+    const float end_reflect[7] = {2, 1, 0, 1, 2, 3, 4}, end_replicate[7] = {0, 0, 0, 1, 2, 3, 4};
+    const float end_circular[7] = {3, 4, 0, 1, 2, 3, 4};
+    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_REFLECT, 0, six_row, y) == JCONV_OK &&
+              equal(y, crop_reflect, 9), "reflect with a crop at the beginning");
+    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_REPLICATE, 0, six_row, y) == JCONV_OK &&
+              equal(y, crop_replicate, 9), "replicate with a crop at the beginning");
+    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_CIRCULAR, 0, six_row, y) == JCONV_OK &&
+              equal(y, crop_circular, 9), "circular with a crop at the beginning");
+    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_REFLECT, 0, six_row, y) == JCONV_OK &&
+              equal(y, end_reflect, 7), "reflect with a crop at the end");
+    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_REPLICATE, 0, six_row, y) == JCONV_OK &&
+              equal(y, end_replicate, 7), "replicate with a crop at the end");
+    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_CIRCULAR, 0, six_row, y) == JCONV_OK &&
+              equal(y, end_circular, 7), "circular with a crop at the end");
+    /* circular past what is kept (PyTorch refuses it too) */
+    REJECTS(jconv_pad(1, six_shape, &five, &minus4, JCONV_PAD_CIRCULAR, 0, six_row, y),
+            "must be at most the size it keeps of the input, 2");
     REJECTS(jconv_pad(1, three, &b2, &e2, (jconv_pad_mode)7, 0, row, y), "mode=7");
 
     /* bilinear 2x of [0, 1]: 0 0.25 0.75 1; nearest 2x: 0 0 1 1 */

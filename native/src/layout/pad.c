@@ -1,20 +1,24 @@
 /* Padding of the spatial dims: constant, reflect, replicate and circular, as torch.nn.functional.pad.
- * Each output element reads one source element (or is the constant): the mode only changes which. */
+ * Each output element reads one source element (or is the constant): the mode only changes which.
+ * A negative pad crops, in every mode, as PyTorch's: reflect and replicate still mirror or repeat
+ * about the input's own edges (reflect [2, -1] of 0..5 is 2 1 0 1 2 3 4), while circular wraps
+ * around what is kept ([-1, 4] is 1 2 3 4 5 1 2 3 4), so its pads may not exceed the kept size
+ * (PyTorch refuses those too: its copy would read its own unwritten output). */
 #include "../core/internal.h"
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-static const char *const mode_names[] = {"constant", "reflect", "replicate", "circular"};
-
-/* The source index of output index o - begin along a dim of size n, or -1 for the constant. */
-static int64_t source(int64_t i, int64_t n, jconv_pad_mode mode) {
+/* The input index that input position i (output index - begin) reads along a dim of size n, or -1
+ * for the constant; circular wraps within the kept part [kept_begin, kept_begin + kept). */
+static int64_t source(int64_t i, int64_t n, int64_t kept_begin, int64_t kept, jconv_pad_mode mode) {
+    if (mode == JCONV_PAD_CIRCULAR)
+        return i < kept_begin ? i + kept : i >= kept_begin + kept ? i - kept : i;
     if (i >= 0 && i < n) return i;
     switch (mode) {
     case JCONV_PAD_REFLECT: return i < 0 ? -i : 2 * (n - 1) - i;
     case JCONV_PAD_REPLICATE: return i < 0 ? 0 : n - 1;
-    case JCONV_PAD_CIRCULAR: return i < 0 ? i + n : i - n;
     default: return -1;
     }
 }
@@ -31,30 +35,31 @@ jconv_status jconv_pad(int spatial_rank, const int64_t *shape, const int64_t *pa
     if (status != JCONV_OK) return status;
     if (pad_begin == NULL || pad_end == NULL)
         return jconv_fail(JCONV_INVALID_ARGUMENT, "%s is NULL", pad_begin == NULL ? "pad_begin" : "pad_end");
-    int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, begin[3] = {0, 0, 0};
+    int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, begin[3] = {0, 0, 0}, kept_begin[3] = {0, 0, 0}, kept[3] = {1, 1, 1};
     for (int i = 0; i < spatial_rank; i++) {
         const int64_t n = shape[2 + i], b = pad_begin[i], e = pad_end[i];
-        const char *mode_name = mode_names[mode];
         if (b < -(1LL << 40) || b > (1LL << 40) || e < -(1LL << 40) || e > (1LL << 40))
             return jconv_fail(JCONV_INVALID_ARGUMENT, "pad %lld/%lld of spatial dim %d is out of range", (long long)b,
                               (long long)e, i);
-        if (mode != JCONV_PAD_CONSTANT && (b < 0 || e < 0))
-            return jconv_fail(JCONV_INVALID_ARGUMENT, "%s padding of spatial dim %d is %lld/%lld: must be >= 0",
-                              mode_name, i, (long long)b, (long long)e);
         if (mode == JCONV_PAD_REFLECT && (b >= n || e >= n))
             return jconv_fail(JCONV_INVALID_ARGUMENT,
                               "reflect padding %lld/%lld of spatial dim %d must be smaller than its size %lld",
                               (long long)b, (long long)e, i, (long long)n);
-        if (mode == JCONV_PAD_CIRCULAR && (b > n || e > n))
-            return jconv_fail(JCONV_INVALID_ARGUMENT,
-                              "circular padding %lld/%lld of spatial dim %d must be at most its size %lld",
-                              (long long)b, (long long)e, i, (long long)n);
         if (n + b + e < 1)
             return jconv_fail(JCONV_INVALID_ARGUMENT, "padding %lld/%lld leaves spatial dim %d of size %lld empty",
                               (long long)b, (long long)e, i, (long long)n);
+        /* what the negative pads leave of the input */
+        const int64_t crop_begin = b < 0 ? -b : 0, size_kept = n - crop_begin - (e < 0 ? -e : 0);
+        if (mode == JCONV_PAD_CIRCULAR && (size_kept < 1 || b > size_kept || e > size_kept))
+            return jconv_fail(JCONV_INVALID_ARGUMENT,
+                              "circular padding %lld/%lld of spatial dim %d must be at most the size it keeps of the "
+                              "input, %lld",
+                              (long long)b, (long long)e, i, (long long)(size_kept > 0 ? size_kept : 0));
         in[3 - spatial_rank + i] = n;
         out[3 - spatial_rank + i] = n + b + e;
         begin[3 - spatial_rank + i] = b;
+        kept_begin[3 - spatial_rank + i] = crop_begin;
+        kept[3 - spatial_rank + i] = size_kept;
     }
     int64_t dst_count = shape[0] * shape[1];
     for (int dim = 0; dim < 3; dim++)
@@ -72,14 +77,15 @@ jconv_status jconv_pad(int spatial_rank, const int64_t *shape, const int64_t *pa
     for (int64_t row = 0; row < rows; row++) {
         const int64_t oh = row % out[1], od = (row / out[1]) % out[0], plane = row / (out[1] * out[0]);
         float *to = dst + row * out[2];
-        const int64_t id = source(od - begin[0], in[0], mode), ih = source(oh - begin[1], in[1], mode);
+        const int64_t id = source(od - begin[0], in[0], kept_begin[0], kept[0], mode);
+        const int64_t ih = source(oh - begin[1], in[1], kept_begin[1], kept[1], mode);
         if (id < 0 || ih < 0) {
             for (int64_t ow = 0; ow < out[2]; ow++) to[ow] = value;
             continue;
         }
         const float *from = src + plane * in_plane + (id * in[1] + ih) * in[2];
         for (int64_t ow = 0; ow < out[2]; ow++) {
-            const int64_t iw = source(ow - begin[2], in[2], mode);
+            const int64_t iw = source(ow - begin[2], in[2], kept_begin[2], kept[2], mode);
             to[ow] = iw < 0 ? value : from[iw];
         }
     }

@@ -54,6 +54,11 @@ static jconv_status pool_geometry_init(const jconv_pool_desc *d, pool_geometry *
         if (d->kind == JCONV_POOL_AVG && d->dilation[i] != 1)
             return jconv_fail(JCONV_INVALID_ARGUMENT, "dilation[%d]=%lld: average pooling has no dilation",
                               i, (long long)d->dilation[i]);
+        if (d->kind == JCONV_POOL_AVG && rank == 3 && d->in_size[i] < d->kernel[i]) /* PyTorch's AvgPool3d check */
+            return jconv_fail(JCONV_INVALID_ARGUMENT,
+                              "in_size[%d]=%lld (%s) is smaller than kernel %lld: 3-D average pooling needs the input "
+                              "at least as large as the kernel, whatever the padding (as PyTorch's avg_pool3d)",
+                              i, (long long)d->in_size[i], name, (long long)d->kernel[i]);
         if (d->pad[i] > d->kernel[i] / 2)
             return jconv_fail(JCONV_INVALID_ARGUMENT, "pad[%d]=%lld (%s) must be at most half of kernel %lld",
                               i, (long long)d->pad[i], name, (long long)d->kernel[i]);

@@ -239,7 +239,9 @@ public final class Functional {
 
     /**
      * Pads the spatial dims of [N, C, spatial...]. {@code pads} lists (begin, end) pairs per spatial dim
-     * in natural order (D, then H, then W): note that PyTorch's F.pad lists the last dim first.
+     * in natural order (D, then H, then W): note that PyTorch's F.pad lists the last dim first. As
+     * there, a negative pad crops in every mode: reflect and replicate mirror or repeat about the
+     * input's own edges, circular wraps around what is kept (so its pads are at most that size).
      */
     public static Tensor pad(Tensor input, PadMode mode, float value, long... pads) {
         if (input == null) throw new IllegalArgumentException("input is null");
@@ -260,20 +262,23 @@ public final class Functional {
             begin[i] = pads[2 * i];
             end[i] = pads[2 * i + 1];
             long n = s[2 + i];
-            if (mode != PadMode.CONSTANT && (begin[i] < 0 || end[i] < 0)) {
-                throw new IllegalArgumentException(mode.externalName() + " pads must be >= 0, got " + Arrays.toString(pads));
+            if (begin[i] < -(1L << 40) || begin[i] > 1L << 40 || end[i] < -(1L << 40) || end[i] > 1L << 40) {
+                throw new IllegalArgumentException("pads " + begin[i] + "/" + end[i] + " of spatial dim " + i
+                        + " are out of range");
             }
             if (mode == PadMode.REFLECT && (begin[i] >= n || end[i] >= n)) {
                 throw new IllegalArgumentException("reflect pads " + begin[i] + "/" + end[i] + " of spatial dim " + i
                         + " must be smaller than its size " + n);
             }
-            if (mode == PadMode.CIRCULAR && (begin[i] > n || end[i] > n)) {
-                throw new IllegalArgumentException("circular pads " + begin[i] + "/" + end[i] + " of spatial dim " + i
-                        + " must be at most its size " + n);
-            }
             out[2 + i] = n + begin[i] + end[i];
             if (out[2 + i] < 1) {
                 throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " leave spatial dim " + i + " empty");
+            }
+            // negative pads crop; circular wraps around what they leave
+            long kept = n - Math.max(-begin[i], 0) - Math.max(-end[i], 0);
+            if (mode == PadMode.CIRCULAR && (kept < 1 || begin[i] > kept || end[i] > kept)) {
+                throw new IllegalArgumentException("circular pads " + begin[i] + "/" + end[i] + " of spatial dim " + i
+                        + " must be at most the size they keep of the input, " + Math.max(kept, 0));
             }
         }
         return produce(out, (in, dst) -> NativeBinding.jconv_pad(rank, s, begin, end, mode.ordinal(), value,

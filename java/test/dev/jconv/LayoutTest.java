@@ -68,16 +68,21 @@ class LayoutTest {
             long n = r.nextInt(1, 7);
             shape[2 + i] = n;
             for (int side = 0; side < 2; side++) {
-                long p;
+                long p; // negative pads crop, in every mode
                 switch (mode) {
-                    case REFLECT -> p = r.nextInt((int) n); // < n
-                    case CIRCULAR -> p = r.nextInt((int) n + 1); // <= n
-                    case REPLICATE -> p = r.nextInt(5);
-                    default -> p = r.nextInt(-(int) Math.min(n - 1, 2), 4); // negative pads crop
+                    case REFLECT -> p = r.nextInt(-(int) Math.min(n - 1, 2), (int) n); // < n
+                    case CIRCULAR -> p = r.nextInt(-(int) Math.min(n - 1, 2), (int) n + 1);
+                    default -> p = r.nextInt(-(int) Math.min(n - 1, 2), 5);
                 }
                 pads[2 * i + side] = p;
             }
             if (n + pads[2 * i] + pads[2 * i + 1] < 1) pads[2 * i] = 0;
+            if (mode == PadMode.CIRCULAR) { // at most what the crops keep: shrink the positive pads to it
+                long kept = n - Math.max(-pads[2 * i], 0) - Math.max(-pads[2 * i + 1], 0);
+                if (kept < 1) pads[2 * i] = pads[2 * i + 1] = 0;
+                kept = n - Math.max(-pads[2 * i], 0) - Math.max(-pads[2 * i + 1], 0);
+                for (int side = 0; side < 2; side++) pads[2 * i + side] = Math.min(pads[2 * i + side], kept);
+            }
         }
         float[] x = data(r, shape);
         long[] begin = new long[rank];
@@ -185,6 +190,21 @@ class LayoutTest {
             assertArrayEquals(new float[] {2, 3, 1, 2, 3, 1, 2}, circular.toArray());
             assertArrayEquals(new float[] {9, 1, 2}, constant.toArray());
         }
+        // negative pads crop, as PyTorch 1.13's F.pad: 0..5 by (-1, 4) and by (2, -1).
+        try (Tensor x = Tensor.of(new float[] {0, 1, 2, 3, 4, 5}, 1, 1, 6);
+                Tensor reflect = Functional.pad(x, PadMode.REFLECT, 0, -1, 4);
+                Tensor replicate = Functional.pad(x, PadMode.REPLICATE, 0, -1, 4);
+                Tensor circular = Functional.pad(x, PadMode.CIRCULAR, 0, -1, 4);
+                Tensor reflectEnd = Functional.pad(x, PadMode.REFLECT, 0, 2, -1);
+                Tensor replicateEnd = Functional.pad(x, PadMode.REPLICATE, 0, 2, -1);
+                Tensor circularEnd = Functional.pad(x, PadMode.CIRCULAR, 0, 2, -1)) {
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 4, 3, 2, 1}, reflect.toArray());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 5, 5, 5, 5}, replicate.toArray());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 1, 2, 3, 4}, circular.toArray());
+            assertArrayEquals(new float[] {2, 1, 0, 1, 2, 3, 4}, reflectEnd.toArray());
+            assertArrayEquals(new float[] {0, 0, 0, 1, 2, 3, 4}, replicateEnd.toArray());
+            assertArrayEquals(new float[] {3, 4, 0, 1, 2, 3, 4}, circularEnd.toArray());
+        }
         // bilinear 2x of [[0, 1]] without align_corners: 0 0.25 0.75 1; with: 0 1/3 2/3 1.
         try (Tensor x = Tensor.of(new float[] {0, 1}, 1, 1, 1, 2);
                 Tensor half = Functional.upsampleBilinear2d(x, 1, 2, false);
@@ -205,7 +225,8 @@ class LayoutTest {
             assertMessage("reflect pads 4/0 of spatial dim 0 must be smaller than its size 4",
                     () -> Functional.pad(x, PadMode.REFLECT, 0, 4, 0, 0, 0));
             assertMessage("circular pads 5/0", () -> Functional.pad(x, PadMode.CIRCULAR, 0, 5, 0, 0, 0));
-            assertMessage("replicate pads must be >= 0", () -> Functional.pad(x, PadMode.REPLICATE, 0, -1, 0, 0, 0));
+            assertMessage("circular pads 3/-2 of spatial dim 0 must be at most the size they keep of the input, 2",
+                    () -> Functional.pad(x, PadMode.CIRCULAR, 0, 3, -2, 0, 0));
             assertMessage("pads needs 4 values", () -> Functional.pad(x, PadMode.CONSTANT, 0, 1, 1));
             assertMessage("leave spatial dim 0 empty", () -> Functional.pad(x, PadMode.CONSTANT, 0, -2, -2, 0, 0));
             assertMessage("scale=0.0 must be finite and > 0", () -> Functional.upsampleNearest2d(x, 0, 1));

@@ -54,6 +54,8 @@ class PoolingTest {
                     } catch (IllegalArgumentException e) {
                         fits = false;
                     }
+                    // PyTorch's avg_pool3d refuses an input smaller than the kernel, padding or not
+                    if (!max && rank == 3 && in[i] < k[i]) fits = false;
                 }
                 if (!fits) continue;
                 long[] shape = RandomConvCase.concat(r.nextInt(1, 3), r.nextInt(1, 4), in);
@@ -110,6 +112,20 @@ class PoolingTest {
         float[] data = RandomConvCase.values(r, RandomConvCase.count(shape));
         try (Tensor x = Tensor.of(data, shape); Tensor y = Functional.adaptiveAvgPool(x, out)) {
             assertArrayEquals(ReferencePool.adaptiveAvgPool(data, shape, out), y.toArray(), "seed " + seed);
+        }
+    }
+
+    @Test
+    void averagePooling3dRefusesAnInputSmallerThanTheKernelAsPyTorch() {
+        // F.avg_pool3d(torch.rand(1, 1, 2, 2, 2), 3, 1, 1): "input image (T: 2 H: 2 W: 2) smaller than
+        // kernel size"; avg_pool2d and max_pool3d take the same sizes.
+        PoolSpec spec = PoolSpec.builder(3).stride(1).padding(1).build();
+        try (Tensor x3 = Tensor.zeros(1, 1, 2, 2, 2); Tensor x2 = Tensor.zeros(1, 1, 2, 2);
+                Tensor max3 = Functional.maxPool3d(x3, spec); Tensor avg2 = Functional.avgPool2d(x2, spec)) {
+            assertArrayEquals(new long[] {1, 1, 2, 2, 2}, max3.shape());
+            assertArrayEquals(new long[] {1, 1, 2, 2}, avg2.shape());
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> Functional.avgPool3d(x3, spec)).getMessage()
+                    .contains("in_size[0]=2 (D) is smaller than kernel 3"));
         }
     }
 

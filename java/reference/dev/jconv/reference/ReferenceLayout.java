@@ -78,25 +78,32 @@ public final class ReferenceLayout {
             for (int o0 = 0; o0 < out[0]; o0++)
                 for (int o1 = 0; o1 < out[1]; o1++)
                     for (int o2 = 0; o2 < out[2]; o2++, o++) {
-                        int i0 = source(o0 - b[0], in[0], mode);
-                        int i1 = source(o1 - b[1], in[1], mode);
-                        int i2 = source(o2 - b[2], in[2], mode);
+                        int i0 = source(o0 - b[0], in[0], b[0], out[0], mode);
+                        int i1 = source(o1 - b[1], in[1], b[1], out[1], mode);
+                        int i2 = source(o2 - b[2], in[2], b[2], out[2], mode);
                         result[o] = (i0 < 0 || i1 < 0 || i2 < 0) ? value
                                 : input[((p * in[0] + i0) * in[1] + i1) * in[2] + i2];
                     }
         return result;
     }
 
-    /** Which input index position i (possibly outside [0, n)) reads, or -1 for the constant. */
-    private static int source(int i, int n, PadMode mode) {
+    /**
+     * Which input index position i (possibly outside [0, n)) reads, or -1 for the constant, in a dim
+     * padded by begin (the output is outSize long). A negative pad crops (PyTorch's F.pad): circular
+     * then wraps around the kept part, the others mirror or repeat about the input's own edges.
+     */
+    private static int source(int i, int n, int begin, int outSize, PadMode mode) {
+        if (mode == PadMode.CIRCULAR) {
+            int keptBegin = Math.max(-begin, 0);
+            int kept = n - keptBegin - Math.max(-(outSize - n - begin), 0);
+            return keptBegin + Math.floorMod(i - keptBegin, kept);
+        }
         if (i >= 0 && i < n) return i;
         switch (mode) {
             case REFLECT:
                 return i < 0 ? -i : 2 * (n - 1) - i;
             case REPLICATE:
                 return i < 0 ? 0 : n - 1;
-            case CIRCULAR:
-                return Math.floorMod(i, n);
             default:
                 return -1;
         }
