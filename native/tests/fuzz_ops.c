@@ -261,9 +261,11 @@ static void fuzz_layout(reader *r, int op) {
             const int64_t cap = 1LL << 40;
             if (b < -cap || b > cap || e < -cap || e > cap) ok = 0;
             if (mode == JCONV_PAD_REFLECT) ok = ok && b < n && e < n;
-            /* circular wraps around what negative pads leave */
-            const int64_t kept = n - (b < 0 ? -b : 0) - (e < 0 ? -e : 0);
-            if (mode == JCONV_PAD_CIRCULAR) ok = ok && kept >= 1 && b <= kept && e <= kept;
+            /* circular wraps around what negative pads leave (worked out once b and e are in range) */
+            if (ok && mode == JCONV_PAD_CIRCULAR) {
+                const int64_t kept = n - (b < 0 ? -b : 0) - (e < 0 ? -e : 0);
+                ok = kept >= 1 && b <= kept && e <= kept;
+            }
             ok = ok && n + b + e >= 1;
             /* output sizes are >= 1, so the running product only grows: bounding it at each step is
              * bounding the total (and keeps it far from overflowing 128 bits) */
