@@ -336,7 +336,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
 typedef struct work_split {
     int64_t chunks, parts, items;
     int64_t k_blocks;    /* > 0: split by k into this many blocks (chunk.block) */
-    int64_t nc;          /* the packed way: columns per chunk, a multiple of NR */
+    int64_t nc;          /* the packed way: the widest chunk's columns, a multiple of NR */
     int64_t rows, tiles; /* the band way: output rows per chunk and tiles of each */
 } work_split;
 
@@ -376,9 +376,10 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
         w.chunks = band_chunks(g, band, w.rows, w.tiles);
     }
     if (band == NULL) {
-        w.nc = (P + w.chunks - 1) / w.chunks;
-        w.nc = (w.nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
-        w.chunks = (P + w.nc - 1) / w.nc;
+        /* the chunks share the tiles evenly (chunk_of); nc: the widest one's columns */
+        const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR;
+        if (w.chunks > tiles) w.chunks = tiles;
+        w.nc = (tiles + w.chunks - 1) / w.chunks * GEMM_NR;
         const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
         if (w.parts > 1 && blocks > 1 && M <= K && (images * w.chunks * blocks) % threads == 0 &&
             blocks - 1 <= K_SUMS_MAX_FLOATS / (images * M * P))
@@ -400,9 +401,14 @@ static chunk chunk_of(const conv_geometry *g, const work_split *w, const im2col_
     ch.n = item / (w->parts * w->chunks * g->groups);
     ch.first = panels * part / w->parts, ch.last = panels * (part + 1) / w->parts;
     if (band == NULL) {
-        ch.start = index * w->nc;
-        ch.columns = P - ch.start < w->nc ? P - ch.start : w->nc;
-        ch.tiles = (ch.columns + GEMM_NR - 1) / GEMM_NR;
+        /* the first tiles % chunks chunks take one tile more than the others: chunks differ by one
+         * tile at most, so that the threads' shares are even (P 784 in 4 chunks of 13, 13, 13 and
+         * 10 tiles, as chunks of nc columns were, left one thread 26 tiles and the other 23) */
+        const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR, each = tiles / w->chunks, more = tiles % w->chunks;
+        const int64_t first = index * each + (index < more ? index : more);
+        ch.tiles = each + (index < more);
+        ch.start = first * GEMM_NR;
+        ch.columns = P - ch.start < ch.tiles * GEMM_NR ? P - ch.start : ch.tiles * GEMM_NR;
         return ch;
     }
     const int64_t pieces = (band->row_tiles + w->tiles - 1) / w->tiles, groups = (OH + w->rows - 1) / w->rows;
