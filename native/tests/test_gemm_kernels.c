@@ -22,6 +22,7 @@ typedef struct kernel_under_test {
     gemm_ukernel_fn packed;
     gemm_indirect_fn indirect;
     int width; /* the columns it writes: 16, or 8 for the edge kernels */
+    int rows;  /* the rows it writes: 6, or 4 for the last panel's kernels */
 } kernel_under_test;
 
 static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
@@ -57,7 +58,7 @@ static double clamp_like_kernel(const gemm_epilogue *e, double v) {
 }
 
 static void check_kernel(const char *name, kernel_under_test kernel) {
-    const int width = kernel.width;
+    const int width = kernel.width, rows = kernel.rows;
     const int64_t kcs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 255, 256, 257, 384, 1024};
     const int64_t ldcs[] = {GEMM_NR, GEMM_NR + 5};
     int64_t cases = 0;
@@ -76,7 +77,7 @@ static void check_kernel(const char *name, kernel_under_test kernel) {
                 for (int64_t i = 0; i < GEMM_MR && bad < 0; i++)
                     for (int64_t j = 0; j < ldc && bad < 0; j++) {
                         const float got = c[i * ldc + j], old = before[i * ldc + j];
-                        if (j >= width) { /* a guard column: untouched, bit for bit */
+                        if (j >= width || i >= rows) { /* a guard column or row: untouched, bit for bit */
                             if (memcmp(&got, &old, sizeof got) != 0) bad = i * ldc + j;
                             continue;
                         }
@@ -99,27 +100,70 @@ static void check_kernel(const char *name, kernel_under_test kernel) {
 }
 
 /* The 6 x 8 kernel gives the first 8 columns of the 6 x 16 tile bit for bit (so an output does not
- * depend on which kernel computed it, whatever the thread split), for every epilogue. */
+ * depend on which kernel computed it, whatever the thread split), and the 4 x 16 kernel its first
+ * 4 rows, for every epilogue. */
 static void check_same_bits(const char *name, const gemm_kernels *set) {
     const int64_t kcs[] = {1, 2, 7, 64, 301};
-    int same = 1;
+    int same_8 = 1, same_4 = 1;
     for (int ki = 0; ki < 5; ki++)
         for (int which = 0; which < EPILOGUES; which++)
             for (int indirect = 0; indirect < 2; indirect++) {
                 const int64_t kc = kcs[ki];
                 float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
-                float *c16 = random_floats(GEMM_MR * GEMM_NR), c8[GEMM_MR * GEMM_NR];
-                memcpy(c8, c16, sizeof c8);
+                float *c16 = random_floats(GEMM_MR * GEMM_NR), c8[GEMM_MR * GEMM_NR], c4[GEMM_MR * GEMM_NR];
+                memcpy(c8, c16, sizeof c8), memcpy(c4, c16, sizeof c4);
                 gemm_epilogue storage;
                 const gemm_epilogue *e = epilogue_case(which, bias, &storage);
-                const kernel_under_test wide = {indirect ? NULL : set->packed, set->indirect, 16};
-                const kernel_under_test narrow = {indirect ? NULL : set->packed_8, set->indirect_8, 8};
+                const kernel_under_test wide = {indirect ? NULL : set->packed, set->indirect, 16, 6};
+                const kernel_under_test narrow = {indirect ? NULL : set->packed_8, set->indirect_8, 8, 6};
+                const kernel_under_test four = {indirect ? NULL : set->packed_4, set->indirect_4, 16, 4};
                 run_kernel(wide, kc, a, b, c16, GEMM_NR, e);
                 run_kernel(narrow, kc, a, b, c8, GEMM_NR, e);
-                for (int i = 0; i < GEMM_MR; i++) same &= memcmp(c8 + i * GEMM_NR, c16 + i * GEMM_NR, 8 * sizeof(float)) == 0;
+                run_kernel(four, kc, a, b, c4, GEMM_NR, e);
+                for (int i = 0; i < GEMM_MR; i++) same_8 &= memcmp(c8 + i * GEMM_NR, c16 + i * GEMM_NR, 8 * sizeof(float)) == 0;
+                same_4 &= memcmp(c4, c16, 4 * GEMM_NR * sizeof(float)) == 0;
                 free(a), free(b), free(bias), free(c16);
             }
-    CHECK(same, "%s: the 6 x 8 kernels differ from the 6 x 16 ones' first 8 columns", name);
+    CHECK(same_8, "%s: the 6 x 8 kernels differ from the 6 x 16 ones' first 8 columns", name);
+    CHECK(same_4, "%s: the 4 x 16 kernels differ from the 6 x 16 ones' first 4 rows", name);
+}
+
+/* gemm_partial_tile_update (the edge tiles: the 4 x 16 kernel in place or through a scratch tile,
+ * or the 6 x 16 or 6 x 8 one through it) writes exactly rows x cols of c, the bits the 6 x 16
+ * kernel gives there, for every rows <= 6 and cols <= 16, packed and indirect, every epilogue. */
+static void check_partial_tiles(const char *name, const gemm_kernels *set) {
+    const int64_t kc = 37, ldc = GEMM_NR + 3;
+    int64_t bad = 0, cases = 0;
+    for (int rows = 1; rows <= GEMM_MR; rows++)
+        for (int cols = 1; cols <= GEMM_NR; cols++)
+            for (int which = 0; which < EPILOGUES; which++)
+                for (int indirect = 0; indirect < 2; indirect++) {
+                    float *a = random_floats(kc * GEMM_MR), *b = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                    float *c = random_floats(GEMM_MR * ldc), whole[GEMM_MR * GEMM_NR], before[GEMM_MR * GEMM_NR + 64];
+                    memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                    for (int i = 0; i < GEMM_MR; i++) memcpy(whole + i * GEMM_NR, c + i * ldc, GEMM_NR * sizeof(float));
+                    gemm_epilogue storage;
+                    const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                    set->packed(kc, a, b, whole, GEMM_NR, e);
+                    const int64_t room = kc * (GEMM_NR + 3) + 7;
+                    float *scattered = random_floats(room);
+                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+                    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
+                    for (int64_t k = 0; k < kc; k++)
+                        memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+                    gemm_partial_tile_update(set, kc, a, indirect ? scattered : b, indirect ? offsets : NULL, c, ldc,
+                                             rows, cols, e);
+                    for (int i = 0; i < GEMM_MR; i++)
+                        for (int j = 0; j < ldc; j++) {
+                            const float *want = i < rows && j < cols ? &whole[i * GEMM_NR + j] : &before[i * ldc + j];
+                            bad += memcmp(&c[i * ldc + j], want, sizeof(float)) != 0;
+                        }
+                    cases++;
+                    free(a), free(b), free(bias), free(c), free(scattered), free(offsets);
+                }
+    CHECK(bad == 0, "%s: %lld elements of partial tiles differ from the 6 x 16 kernel's or were touched outside",
+          name, (long long)bad);
+    printf("%s partial tiles: %lld cases\n", name, (long long)cases);
 }
 
 /* The columns kernel gives the bits of the 6 x 16 kernel's product, column by column, for 1-8
@@ -160,19 +204,23 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
 /* Every kernel of one ISA's set. */
 static void check_kernel_set(const char *isa, const gemm_kernels *set) {
     char name[128];
-    const kernel_under_test kernels[4] = {
-        {set->packed, NULL, 16}, {NULL, set->indirect, 16}, {set->packed_8, NULL, 8}, {NULL, set->indirect_8, 8}};
-    const char *const names[4] = {"gemm_ukernel_6x16", "gemm_indirect_6x16", "gemm_ukernel_6x8", "gemm_indirect_6x8"};
-    for (int i = 0; i < 4; i++) {
+    const kernel_under_test kernels[6] = {{set->packed, NULL, 16, 6},  {NULL, set->indirect, 16, 6},
+                                          {set->packed_8, NULL, 8, 6}, {NULL, set->indirect_8, 8, 6},
+                                          {set->packed_4, NULL, 16, 4}, {NULL, set->indirect_4, 16, 4}};
+    const char *const names[6] = {"gemm_ukernel_6x16", "gemm_indirect_6x16", "gemm_ukernel_6x8",
+                                  "gemm_indirect_6x8", "gemm_ukernel_4x16",  "gemm_indirect_4x16"};
+    for (int i = 0; i < 6; i++) {
         snprintf(name, sizeof name, "%s_%s", names[i], isa);
         check_kernel(name, kernels[i]);
     }
     check_same_bits(isa, set);
     check_columns_same_bits(isa, set);
+    check_partial_tiles(isa, set);
 }
 
-#define SET_OF(isa, columns) \
-    {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_indirect_6x16_##isa, gemm_indirect_6x8_##isa, columns}
+#define SET_OF(isa, columns)                                                                                   \
+    {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_ukernel_4x16_##isa, gemm_indirect_6x16_##isa,     \
+     gemm_indirect_6x8_##isa, gemm_indirect_4x16_##isa, columns}
 
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;

@@ -111,15 +111,17 @@ typedef void (*gemm_indirect_fn)(int64_t kc, const float *a, const float *b, con
 typedef void (*gemm_columns_fn)(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
                                 const int64_t *offsets, int cols, float *product);
 
-/* The kernels of one ISA: 6 x 16, and 6 x 8 for edge tiles of at most 8 columns (the first 8
- * columns of the 6 x 16 tile with the same operations in the same order, so the bits of a column
- * do not depend on which kernel computed it), each packed and indirect, and the columns kernel. Its
- * file defines kernel_6x16 and kernel_6x8 (always inlined, offsets NULL for the packed form) and
- * ends with GEMM_KERNEL_ENTRY_POINTS(isa). */
+/* The kernels of one ISA: 6 x 16; 6 x 8 for edge tiles of at most 8 columns (the first 8 columns
+ * of the 6 x 16 tile with the same operations in the same order, so the bits of a column do not
+ * depend on which kernel computed it); 4 x 16 for a last panel of at most 4 rows (the first 4 rows
+ * of the 6 x 16 tile, the same way: it reads the MR-row panel, writes 4 rows of c, and takes 2/3
+ * of the 6 x 16's time where the 6 x 16 into a scratch tile took all of it); each packed and
+ * indirect; and the columns kernel. Its file defines kernel_6x16, kernel_6x8 and kernel_4x16
+ * (always inlined, offsets NULL for the packed form) and ends with GEMM_KERNEL_ENTRY_POINTS(isa). */
 typedef struct gemm_kernels {
     const char *name;
-    gemm_ukernel_fn packed, packed_8;
-    gemm_indirect_fn indirect, indirect_8;
+    gemm_ukernel_fn packed, packed_8, packed_4;
+    gemm_indirect_fn indirect, indirect_8, indirect_4;
     gemm_columns_fn columns;
 } gemm_kernels;
 
@@ -128,7 +130,8 @@ typedef struct gemm_kernels {
                                      const gemm_epilogue *epilogue);                                             \
     void gemm_indirect_##tile##_##isa(int64_t kc, const float *a, const float *b, const int64_t *offsets, float *c, \
                                       int64_t ldc, const gemm_epilogue *epilogue);
-#define GEMM_KERNELS(isa) GEMM_KERNEL_SIGNATURES(isa, 6x16) GEMM_KERNEL_SIGNATURES(isa, 6x8)
+#define GEMM_KERNELS(isa) \
+    GEMM_KERNEL_SIGNATURES(isa, 6x16) GEMM_KERNEL_SIGNATURES(isa, 6x8) GEMM_KERNEL_SIGNATURES(isa, 4x16)
 #define GEMM_KERNEL_ENTRY_POINT(isa, tile, body)                                                                \
     void gemm_ukernel_##tile##_##isa(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,          \
                                      const gemm_epilogue *epilogue) {                                            \
@@ -139,7 +142,8 @@ typedef struct gemm_kernels {
         body(kc, a, b, offsets, c, ldc, epilogue);                                                               \
     }
 #define GEMM_KERNEL_ENTRY_POINTS(isa)                                                                           \
-    GEMM_KERNEL_ENTRY_POINT(isa, 6x16, kernel_6x16) GEMM_KERNEL_ENTRY_POINT(isa, 6x8, kernel_6x8)
+    GEMM_KERNEL_ENTRY_POINT(isa, 6x16, kernel_6x16)                                                            \
+    GEMM_KERNEL_ENTRY_POINT(isa, 6x8, kernel_6x8) GEMM_KERNEL_ENTRY_POINT(isa, 4x16, kernel_4x16)
 
 GEMM_KERNELS(generic)
 void gemm_columns_generic(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
@@ -158,8 +162,10 @@ void gemm_columns_even_odd_avx2(int64_t kc, int panels, const float *a, int64_t 
 /* The kernels for the active ISA level (JCONV_ISA lowers it; NEON CPUs use the generic ones). */
 const gemm_kernels *gemm_kernels_active(void);
 
-/* The tiles gemm_tile_update and gemm_indirect_tile_update cannot write in place: through a
- * scratch tile, so that nothing outside rows x cols is touched (gemm_dispatch.c). */
+/* The tiles gemm_tile_update and gemm_indirect_tile_update cannot give the 6 x 16 or 6 x 8 kernel:
+ * 4 rows of 16 columns in place by the 4 x 16 kernel, the others through a scratch tile (by the
+ * 4 x 16 kernel when they have at most 4 rows and more than 8 columns), so that nothing outside
+ * rows x cols is touched (gemm_dispatch.c). */
 void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const gemm_epilogue *epilogue);

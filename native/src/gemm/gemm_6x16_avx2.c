@@ -1,6 +1,7 @@
 /* The AVX2 + FMA micro-kernels. 6 x 16: 12 ymm accumulators (6 rows x 2 vectors of 8), per k two
- * loads of B and six broadcasts of A; 6 x 8, for edge tiles of at most 8 columns. Each body serves
- * the packed kernel (B row k at b + k * NR) and the indirect one (B row k at b + offsets[k]).
+ * loads of B and six broadcasts of A; 6 x 8, for edge tiles of at most 8 columns; 4 x 16, for a
+ * last panel of at most 4 rows. Each body serves the packed kernel (B row k at b + k * NR) and
+ * the indirect one (B row k at b + offsets[k]).
  * Compiled with -mavx2 -mfma for this file only (CMake); called only when the CPU has both. */
 #include "gemm.h"
 
@@ -17,9 +18,12 @@ static inline __attribute__((always_inline)) void finish(__m256 acc, float *to, 
     _mm256_storeu_ps(to, v);
 }
 
-static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
-                                                              const int64_t *offsets, float *c, int64_t ldc,
-                                                              const gemm_epilogue *e) {
+/* The first `rows` (6, or 4 for a last panel's few rows) rows of the 6 x 16 product: the same
+ * operations in the same order for each lane, rows 4 and 5 left out (rows is a constant once
+ * inlined). */
+static inline __attribute__((always_inline)) void kernel_rows_x16(int rows, int64_t kc, const float *a,
+                                                                  const float *b, const int64_t *offsets, float *c,
+                                                                  int64_t ldc, const gemm_epilogue *e) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
@@ -37,17 +41,32 @@ static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const 
         c20 = _mm256_fmadd_ps(ai, b0, c20), c21 = _mm256_fmadd_ps(ai, b1, c21);
         ai = _mm256_broadcast_ss(a + 3);
         c30 = _mm256_fmadd_ps(ai, b0, c30), c31 = _mm256_fmadd_ps(ai, b1, c31);
-        ai = _mm256_broadcast_ss(a + 4);
-        c40 = _mm256_fmadd_ps(ai, b0, c40), c41 = _mm256_fmadd_ps(ai, b1, c41);
-        ai = _mm256_broadcast_ss(a + 5);
-        c50 = _mm256_fmadd_ps(ai, b0, c50), c51 = _mm256_fmadd_ps(ai, b1, c51);
+        if (rows > 4) {
+            ai = _mm256_broadcast_ss(a + 4);
+            c40 = _mm256_fmadd_ps(ai, b0, c40), c41 = _mm256_fmadd_ps(ai, b1, c41);
+            ai = _mm256_broadcast_ss(a + 5);
+            c50 = _mm256_fmadd_ps(ai, b0, c50), c51 = _mm256_fmadd_ps(ai, b1, c51);
+        }
         a += GEMM_MR;
     }
-    const __m256 rows[GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    const __m256 sums[GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     const gemm_epilogue_values values = gemm_epilogue_read(e);
 #pragma GCC unroll 6
-    for (int r = 0; r < GEMM_MR; r++)
-        finish(rows[r][0], c + r * ldc, &values, r), finish(rows[r][1], c + r * ldc + 8, &values, r);
+    for (int r = 0; r < rows; r++)
+        finish(sums[r][0], c + r * ldc, &values, r), finish(sums[r][1], c + r * ldc + 8, &values, r);
+}
+
+static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
+                                                              const int64_t *offsets, float *c, int64_t ldc,
+                                                              const gemm_epilogue *e) {
+    kernel_rows_x16(GEMM_MR, kc, a, b, offsets, c, ldc, e);
+}
+
+/* Eight chains, as many as two 4-cycle FMA pipes need: 4 cycles per k against the 6 x 16's 6. */
+static inline __attribute__((always_inline)) void kernel_4x16(int64_t kc, const float *a, const float *b,
+                                                              const int64_t *offsets, float *c, int64_t ldc,
+                                                              const gemm_epilogue *e) {
+    kernel_rows_x16(4, kc, a, b, offsets, c, ldc, e);
 }
 
 /* The first 8 columns of kernel_6x16, with the same operations in the same order (so a column

@@ -1,4 +1,4 @@
-/* The AVX-512 micro-kernels (6 x 16 and 6 x 8, packed and indirect, one body): one zmm of 16
+/* The AVX-512 micro-kernels (6 x 16, 6 x 8 and 4 x 16, packed and indirect, one body): one zmm of 16
  * floats per tile row (the 6 x 8 kernel reads and writes only the first 8 columns of c). Six rows
  * give only six FMA chains, fewer than the 8-10 in flight that two FMA pipes of 4-cycle latency
  * need, so even and odd k accumulate into separate registers (12 chains) summed at the end. Per k: one load of B and six FMAs whose A operand is a broadcast from
@@ -20,8 +20,9 @@
 
 /* The 6 x 16 product; c is read and written in all 16 columns, or (narrow) in the first 8 only,
  * from the low halves of the same registers (B's rows are 16 floats wide in the panels and the
- * band alike, so the loads stay inside). */
-static inline __attribute__((always_inline)) void kernel_6xn(int narrow, int64_t kc, const float *a,
+ * band alike, so the loads stay inside); in the first `rows` rows (6, or 4 for a last panel's
+ * few: rows 4 and 5 left out, the other lanes' operations unchanged). */
+static inline __attribute__((always_inline)) void kernel_6xn(int rows, int narrow, int64_t kc, const float *a,
                                                              const float *b, const int64_t *offsets, float *c,
                                                              int64_t ldc, const gemm_epilogue *e) {
     __m512 e0 = _mm512_setzero_ps(), e1 = _mm512_setzero_ps(), e2 = _mm512_setzero_ps();
@@ -33,35 +34,35 @@ static inline __attribute__((always_inline)) void kernel_6xn(int narrow, int64_t
     for (; k + 2 <= kc; k += 2) {
         const __m512 even = _mm512_loadu_ps(offsets != NULL ? b + offsets[k] : b + k * GEMM_NR);
         const __m512 odd = _mm512_loadu_ps(offsets != NULL ? b + offsets[k + 1] : b + (k + 1) * GEMM_NR);
-        FMA_ROW(e0, a[0], even), FMA_ROW(e1, a[1], even), FMA_ROW(e2, a[2], even);
-        FMA_ROW(e3, a[3], even), FMA_ROW(e4, a[4], even), FMA_ROW(e5, a[5], even);
-        FMA_ROW(o0, a[6], odd), FMA_ROW(o1, a[7], odd), FMA_ROW(o2, a[8], odd);
-        FMA_ROW(o3, a[9], odd), FMA_ROW(o4, a[10], odd), FMA_ROW(o5, a[11], odd);
+        FMA_ROW(e0, a[0], even), FMA_ROW(e1, a[1], even), FMA_ROW(e2, a[2], even), FMA_ROW(e3, a[3], even);
+        if (rows > 4) FMA_ROW(e4, a[4], even), FMA_ROW(e5, a[5], even);
+        FMA_ROW(o0, a[6], odd), FMA_ROW(o1, a[7], odd), FMA_ROW(o2, a[8], odd), FMA_ROW(o3, a[9], odd);
+        if (rows > 4) FMA_ROW(o4, a[10], odd), FMA_ROW(o5, a[11], odd);
         a += 2 * GEMM_MR;
     }
     if (k < kc) {
         const __m512 last = _mm512_loadu_ps(offsets != NULL ? b + offsets[k] : b + k * GEMM_NR);
-        FMA_ROW(e0, a[0], last), FMA_ROW(e1, a[1], last), FMA_ROW(e2, a[2], last);
-        FMA_ROW(e3, a[3], last), FMA_ROW(e4, a[4], last), FMA_ROW(e5, a[5], last);
+        FMA_ROW(e0, a[0], last), FMA_ROW(e1, a[1], last), FMA_ROW(e2, a[2], last), FMA_ROW(e3, a[3], last);
+        if (rows > 4) FMA_ROW(e4, a[4], last), FMA_ROW(e5, a[5], last);
     }
-    const __m512 rows[GEMM_MR] = {_mm512_add_ps(e0, o0), _mm512_add_ps(e1, o1), _mm512_add_ps(e2, o2),
+    const __m512 sums[GEMM_MR] = {_mm512_add_ps(e0, o0), _mm512_add_ps(e1, o1), _mm512_add_ps(e2, o2),
                                   _mm512_add_ps(e3, o3), _mm512_add_ps(e4, o4), _mm512_add_ps(e5, o5)};
     /* the epilogue (gemm.h); max(lo, v) and min(hi, v) return v when v is NaN, as the scalar clamp */
     const gemm_epilogue_values values = gemm_epilogue_read(e);
     const __m512 lo = _mm512_set1_ps(values.lo), hi = _mm512_set1_ps(values.hi);
 #pragma GCC unroll 6
-    for (int r = 0; r < GEMM_MR; r++) {
+    for (int r = 0; r < rows; r++) {
         float *to = c + r * ldc;
         if (narrow) { /* the same lane operations on the low 8 lanes */
-            const __m256 acc = _mm512_castps512_ps256(rows[r]);
+            const __m256 acc = _mm512_castps512_ps256(sums[r]);
             __m256 v = values.start ? _mm256_add_ps(acc, _mm256_set1_ps(values.bias[r]))
                                     : _mm256_add_ps(_mm256_loadu_ps(to), acc);
             if (values.clamp) v = _mm256_min_ps(_mm512_castps512_ps256(hi), _mm256_max_ps(_mm512_castps512_ps256(lo), v));
             _mm256_storeu_ps(to, v);
             continue;
         }
-        __m512 v = values.start ? _mm512_add_ps(rows[r], _mm512_set1_ps(values.bias[r]))
-                                : _mm512_add_ps(_mm512_loadu_ps(to), rows[r]);
+        __m512 v = values.start ? _mm512_add_ps(sums[r], _mm512_set1_ps(values.bias[r]))
+                                : _mm512_add_ps(_mm512_loadu_ps(to), sums[r]);
         if (values.clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
         _mm512_storeu_ps(to, v);
     }
@@ -70,7 +71,7 @@ static inline __attribute__((always_inline)) void kernel_6xn(int narrow, int64_t
 static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const float *a, const float *b,
                                                               const int64_t *offsets, float *c, int64_t ldc,
                                                               const gemm_epilogue *e) {
-    kernel_6xn(0, kc, a, b, offsets, c, ldc, e);
+    kernel_6xn(GEMM_MR, 0, kc, a, b, offsets, c, ldc, e);
 }
 
 /* The first 8 columns of the same lanes, so the bits are those of kernel_6x16. A ymm k loop
@@ -78,7 +79,15 @@ static inline __attribute__((always_inline)) void kernel_6x16(int64_t kc, const 
 static inline __attribute__((always_inline)) void kernel_6x8(int64_t kc, const float *a, const float *b,
                                                              const int64_t *offsets, float *c, int64_t ldc,
                                                              const gemm_epilogue *e) {
-    kernel_6xn(1, kc, a, b, offsets, c, ldc, e);
+    kernel_6xn(GEMM_MR, 1, kc, a, b, offsets, c, ldc, e);
+}
+
+/* The first 4 rows of the same lanes: 8 chains (even and odd k of 4 rows), as many as two 4-cycle
+ * FMA pipes need. */
+static inline __attribute__((always_inline)) void kernel_4x16(int64_t kc, const float *a, const float *b,
+                                                              const int64_t *offsets, float *c, int64_t ldc,
+                                                              const gemm_epilogue *e) {
+    kernel_6xn(4, 0, kc, a, b, offsets, c, ldc, e);
 }
 
 #ifdef JCONV_AVX512_EMULATED
