@@ -25,18 +25,25 @@ typedef struct kernel_under_test {
     int rows;  /* the rows it writes: 6, or 4 for the last panel's kernels */
 } kernel_under_test;
 
+/* B's kc rows (of NR floats at b) scattered for the indirect kernels: row k goes to *offsets[k] of
+ * the buffer returned, a random unaligned place with room for every row apart (the offsets are
+ * neither sorted nor aligned). The caller frees both. */
+static float *scatter_rows(const float *b, int64_t kc, int64_t **offsets) {
+    float *scattered = random_floats(kc * (GEMM_NR + 3) + 7);
+    *offsets = malloc((size_t)kc * sizeof(int64_t));
+    for (int64_t k = 0; k < kc; k++) (*offsets)[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
+    for (int64_t k = 0; k < kc; k++) memcpy(scattered + (*offsets)[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+    return scattered;
+}
+
 static void run_kernel(kernel_under_test kernel, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                        const gemm_epilogue *epilogue) {
     if (kernel.packed != NULL) {
         kernel.packed(kc, a, b, c, ldc, epilogue);
         return;
     }
-    /* row k goes to a random unaligned place of a buffer with room for every row apart */
-    const int64_t room = kc * (GEMM_NR + 3) + 7;
-    float *scattered = random_floats(room);
-    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
-    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
-    for (int64_t k = 0; k < kc; k++) memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+    int64_t *offsets;
+    float *scattered = scatter_rows(b, kc, &offsets);
     kernel.indirect(kc, a, scattered, offsets, c, ldc, epilogue);
     free(scattered), free(offsets);
 }
@@ -145,12 +152,8 @@ static void check_partial_tiles(const char *name, const gemm_kernels *set) {
                     gemm_epilogue storage;
                     const gemm_epilogue *e = epilogue_case(which, bias, &storage);
                     set->packed(kc, a, b, whole, GEMM_NR, e);
-                    const int64_t room = kc * (GEMM_NR + 3) + 7;
-                    float *scattered = random_floats(room);
-                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
-                    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
-                    for (int64_t k = 0; k < kc; k++)
-                        memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+                    int64_t *offsets;
+                    float *scattered = scatter_rows(b, kc, &offsets);
                     gemm_partial_tile_update(set, kc, a, indirect ? scattered : b, indirect ? offsets : NULL, c, ldc,
                                              rows, cols, e);
                     for (int i = 0; i < GEMM_MR; i++)
@@ -179,12 +182,8 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
                     const int64_t kc = kcs[ki], stride = kc * GEMM_MR + 5 * (panels % 2);
                     float *a = random_floats(panels * stride + GEMM_A_SLACK), *b = random_floats(kc * GEMM_NR);
                     float product[GEMM_COLUMN_PANELS * GEMM_COLUMNS_MAX * 8];
-                    const int64_t room = kc * (GEMM_NR + 3) + 7;
-                    float *scattered = random_floats(room);
-                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
-                    for (int64_t k = 0; k < kc; k++) offsets[k] = (kc - 1 - k) * (GEMM_NR + 3) + (k * 5) % 4;
-                    for (int64_t k = 0; k < kc; k++)
-                        memcpy(scattered + offsets[k], b + k * GEMM_NR, GEMM_NR * sizeof(float));
+                    int64_t *offsets;
+                    float *scattered = scatter_rows(b, kc, &offsets);
                     set->columns(kc, panels, a, stride, indirect ? scattered : b, indirect ? offsets : NULL, cols,
                                  product);
                     const gemm_epilogue bare = GEMM_EPILOGUE_PRODUCT;

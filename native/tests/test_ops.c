@@ -235,22 +235,24 @@ static void test_layout_by_hand(void) {
      * 3 4 0 1 2 3 4 (PyTorch 1.13's F.pad). */
     const float six_row[6] = {0, 1, 2, 3, 4, 5};
     const int64_t six_shape[3] = {1, 1, 6}, minus1 = -1, plus4 = 4, minus4 = -4, five = 5;
-    const float crop_reflect[9] = {1, 2, 3, 4, 5, 4, 3, 2, 1}, crop_replicate[9] = {1, 2, 3, 4, 5, 5, 5, 5, 5};
-    const float crop_circular[9] = {1, 2, 3, 4, 5, 1, 2, 3, 4};
-    const float end_reflect[7] = {2, 1, 0, 1, 2, 3, 4}, end_replicate[7] = {0, 0, 0, 1, 2, 3, 4};
-    const float end_circular[7] = {3, 4, 0, 1, 2, 3, 4};
-    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_REFLECT, 0, six_row, y) == JCONV_OK &&
-              equal(y, crop_reflect, 9), "reflect with a crop at the beginning");
-    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_REPLICATE, 0, six_row, y) == JCONV_OK &&
-              equal(y, crop_replicate, 9), "replicate with a crop at the beginning");
-    CHECK(jconv_pad(1, six_shape, &minus1, &plus4, JCONV_PAD_CIRCULAR, 0, six_row, y) == JCONV_OK &&
-              equal(y, crop_circular, 9), "circular with a crop at the beginning");
-    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_REFLECT, 0, six_row, y) == JCONV_OK &&
-              equal(y, end_reflect, 7), "reflect with a crop at the end");
-    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_REPLICATE, 0, six_row, y) == JCONV_OK &&
-              equal(y, end_replicate, 7), "replicate with a crop at the end");
-    CHECK(jconv_pad(1, six_shape, &b2, &minus1, JCONV_PAD_CIRCULAR, 0, six_row, y) == JCONV_OK &&
-              equal(y, end_circular, 7), "circular with a crop at the end");
+    const struct {
+        const int64_t *begin, *end;
+        jconv_pad_mode mode;
+        float want[9];
+        int64_t count;
+        const char *what;
+    } crops[] = {
+        {&minus1, &plus4, JCONV_PAD_REFLECT, {1, 2, 3, 4, 5, 4, 3, 2, 1}, 9, "reflect with a crop at the beginning"},
+        {&minus1, &plus4, JCONV_PAD_REPLICATE, {1, 2, 3, 4, 5, 5, 5, 5, 5}, 9, "replicate with a crop at the beginning"},
+        {&minus1, &plus4, JCONV_PAD_CIRCULAR, {1, 2, 3, 4, 5, 1, 2, 3, 4}, 9, "circular with a crop at the beginning"},
+        {&b2, &minus1, JCONV_PAD_REFLECT, {2, 1, 0, 1, 2, 3, 4}, 7, "reflect with a crop at the end"},
+        {&b2, &minus1, JCONV_PAD_REPLICATE, {0, 0, 0, 1, 2, 3, 4}, 7, "replicate with a crop at the end"},
+        {&b2, &minus1, JCONV_PAD_CIRCULAR, {3, 4, 0, 1, 2, 3, 4}, 7, "circular with a crop at the end"},
+    };
+    for (size_t i = 0; i < sizeof crops / sizeof crops[0]; i++)
+        CHECK(jconv_pad(1, six_shape, crops[i].begin, crops[i].end, crops[i].mode, 0, six_row, y) == JCONV_OK &&
+                  equal(y, crops[i].want, crops[i].count),
+              "%s", crops[i].what);
     /* circular past what is kept (PyTorch refuses it too) */
     REJECTS(jconv_pad(1, six_shape, &five, &minus4, JCONV_PAD_CIRCULAR, 0, six_row, y),
             "must be at most the size it keeps of the input, 2");
