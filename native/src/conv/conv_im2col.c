@@ -251,6 +251,12 @@ typedef struct k_sums {
     const float *minus_zero; /* a bias of panels x MR of them */
 } k_sums;
 
+/* The band row that the chunk's output row r starts at: r * SH rows in, formed per row (SH x
+ * row_stride alone overflows with a huge stride, which the fuzzer found). */
+static inline const float *band_row_of(const conv_geometry *g, const chunk *ch, const float *band, int64_t r) {
+    return band + r * g->stride[1] * ch->rows->row_stride;
+}
+
 /* Each micro-tile of the output starts as bias (+ residual) in the first k block and takes the
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
  * block, a gathered row and its runs, or the band. The loops count tiles and panels without
@@ -306,8 +312,6 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
              * 1.07x at 1). Tile t of the chunk's row r is output columns r * OW + t * NR.. and
              * reads the band at row r * SH; a row's last few columns go to the columns kernel. */
             t.offsets = ch->offsets + pc;
-            /* (r * SH * row_stride per row, for the rows the band holds: stride x row_stride alone
-             * overflows with a huge stride, which the fuzzer found) */
             const int64_t rows = ch->tiles / ch->row_tiles;
             const int64_t last = OW - (ch->t0 + ch->row_tiles - 1) * GEMM_NR; /* the last tile's columns */
             const int64_t tail = last <= GEMM_COLUMNS_MAX ? last : 0;
@@ -316,7 +320,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++)
                     for (int64_t r = 0; r < rows; r++) {
-                        const float *band_row = buffer + r * g->stride[1] * ch->rows->row_stride;
+                        const float *band_row = band_row_of(g, ch, buffer, r);
                         for (int64_t tile = 0; tile < tiles; tile++) {
                             const int64_t cols = tile < ch->row_tiles - 1 || last >= GEMM_NR ? GEMM_NR : last;
                             update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_NR);
@@ -324,7 +328,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                     }
                 if (tail != 0)
                     for (int64_t r = 0; r < rows; r++)
-                        update_columns(&t, i0, group, buffer + r * g->stride[1] * ch->rows->row_stride + tiles * GEMM_NR,
+                        update_columns(&t, i0, group, band_row_of(g, ch, buffer, r) + tiles * GEMM_NR,
                                        r * OW + tiles * GEMM_NR, tail);
             }
         }

@@ -75,19 +75,16 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
     /* At most 4 rows of more than 8 columns: the 4 x 16 kernel (2/3 of the 6 x 16's time), in place
      * for 4 x 16. (At most 8 columns the 6 x 8 kernel takes as long as a 4 x 8 one would: one
      * k per FMA latency either way.) */
-    const int four = rows <= 4 && cols > 8;
-    if (four && rows == 4 && cols == GEMM_NR) {
-        if (offsets != NULL) kernels->indirect_4(kc, a, b, offsets, c, ldc, epilogue);
-        else kernels->packed_4(kc, a, b, c, ldc, epilogue);
-        return;
-    }
+    const int four = rows <= 4 && cols > 8, in_place = four && rows == 4 && cols == GEMM_NR;
     float tile[GEMM_MR * GEMM_NR];
     const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT; /* no zeroing */
+    float *to = in_place ? c : tile;
+    const int64_t ld = in_place ? ldc : GEMM_NR;
+    const gemm_epilogue *how = in_place ? epilogue : &product;
     if (offsets != NULL)
-        (four ? kernels->indirect_4 : cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, tile,
-                                                                                           GEMM_NR, &product);
-    else (four ? kernels->packed_4 : cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, tile, GEMM_NR, &product);
-    finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
+        (four ? kernels->indirect_4 : cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, to, ld, how);
+    else (four ? kernels->packed_4 : cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, to, ld, how);
+    if (!in_place) finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
 }
 
 void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, const float *a, int64_t panel_stride,
