@@ -140,10 +140,10 @@ static void bench_layer(const layer *l, const options *o) {
         /* last, the FMA loop for about a millisecond a round */
         const int fma = count++;
         runs[fma].threads = o->threads;
-        runs[fma].fma_iterations = (long long)(o->peak / o->threads * 1e-3 * 1e9 / FMA_LOOP_FLOPS_PER_ITERATION) + 1;
+        runs[fma].fma_iterations = (long long)(o->peak / o->threads * 1e-3 * 1e9 / fma_loop_flops_per_iteration()) + 1;
         double medians[4];
         time_contenders(runs, count, o->min_time, x, y, medians);
-        const double peak_now = (double)runs[fma].fma_iterations * FMA_LOOP_FLOPS_PER_ITERATION * o->threads /
+        const double peak_now = (double)runs[fma].fma_iterations * fma_loop_flops_per_iteration() * o->threads /
                                 medians[fma] * 1e-6;
         const double median = medians[0], gflops = flops / median * 1e-6;
         printf("%-16s %-14s %9.3f %8.1f %6.1f%% %8.0f", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,

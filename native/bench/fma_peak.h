@@ -4,11 +4,12 @@
 
 #include <stdint.h>
 
-/* The FLOPs one iteration of the loop does on one thread: 12 FMAs of 8 floats. */
-#define FMA_LOOP_FLOPS_PER_ITERATION (12.0 * 8 * 2)
+/* The FLOPs one iteration of the loop does on one thread: 12 FMAs of 8 floats (AVX2 + FMA) or 16
+ * (AVX-512, when the library runs its AVX-512 kernels). */
+double fma_loop_flops_per_iteration(void);
 
-/* GFLOP/s of independent fused multiply-adds on `threads` threads, with the widest FMA the build
- * has for this CPU (AVX2 + FMA on x86-64; the compiler's best for the baseline elsewhere). */
+/* GFLOP/s of independent fused multiply-adds on `threads` threads, with the widest FMA the library
+ * uses on this CPU (AVX-512 or AVX2 + FMA on x86-64; the compiler's best for the baseline elsewhere). */
 double fma_peak_gflops(int threads);
 
 /* One run of the same loop, `iterations` per thread; returns the FLOPs it did. The bench times it

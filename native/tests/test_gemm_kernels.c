@@ -14,6 +14,8 @@
 
 #ifdef JCONV_TEST_AVX512_EMULATED
 GEMM_KERNELS(avx512_emulated)
+void gemm_pair_6x32_avx512_emulated(int64_t kc, const float *a, const float *b, const float *b2,
+                                    const int64_t *offsets, float *c, int64_t ldc, const gemm_epilogue *epilogue);
 #endif
 
 /* The kernel under test: packed, or indirect with B's rows scattered through a larger buffer at
@@ -200,6 +202,48 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
     CHECK(same, "%s: the columns kernel differs from the 6 x 16 kernel's product", name);
 }
 
+/* The pair kernel (where the set has one) gives two 6 x 16 calls' bits, packed (B's second panel
+ * anywhere) and indirect (both tiles' rows at the same offsets from b and b2), for every epilogue,
+ * odd and even kc, and leaves the guard columns after its 32 untouched. */
+static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
+    if (set->pair == NULL) return;
+    const int64_t kcs[] = {1, 2, 3, 8, 63, 64, 301, 768};
+    const int64_t ldc = 2 * GEMM_NR + 3;
+    int64_t bad = 0, cases = 0;
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+        for (int which = 0; which < EPILOGUES; which++)
+            for (int indirect = 0; indirect < 2; indirect++) {
+                const int64_t kc = kcs[ki];
+                float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR), *b1 = random_floats(kc * GEMM_NR);
+                float *bias = random_floats(GEMM_MR), *c = random_floats(GEMM_MR * ldc);
+                float *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                if (which >= 3) a[GEMM_MR + 4] = NAN;
+                memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                gemm_epilogue storage;
+                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                set->packed(kc, a, b0, want, ldc, e), set->packed(kc, a, b1, want + GEMM_NR, ldc, e);
+                if (indirect) { /* the second tile's rows NR floats after the first's, as in a band row */
+                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+                    float *rows = random_floats(kc * (2 * GEMM_NR + 5) + 3);
+                    for (int64_t k = 0; k < kc; k++) {
+                        offsets[k] = (kc - 1 - k) * (2 * GEMM_NR + 5) + k % 3;
+                        memcpy(rows + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                        memcpy(rows + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                    }
+                    set->pair(kc, a, rows, rows + GEMM_NR, offsets, c, ldc, e);
+                    free(offsets), free(rows);
+                } else {
+                    set->pair(kc, a, b0, b1, NULL, c, ldc, e);
+                }
+                bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
+                cases++;
+                free(a), free(b0), free(b1), free(bias), free(c), free(want);
+            }
+    CHECK(bad == 0, "%s: the pair kernel differs from two 6 x 16 calls in %lld of %lld cases", name, (long long)bad,
+          (long long)cases);
+    printf("%s pair kernel: %lld cases\n", name, (long long)cases);
+}
+
 /* Every kernel of one ISA's set. */
 static void check_kernel_set(const char *isa, const gemm_kernels *set) {
     char name[128];
@@ -215,19 +259,20 @@ static void check_kernel_set(const char *isa, const gemm_kernels *set) {
     check_same_bits(isa, set);
     check_columns_same_bits(isa, set);
     check_partial_tiles(isa, set);
+    check_pair_same_bits(isa, set);
 }
 
-#define SET_OF(isa, columns)                                                                                   \
+#define SET_OF(isa, columns, pair)                                                                             \
     {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_ukernel_4x16_##isa, gemm_indirect_6x16_##isa,     \
-     gemm_indirect_6x8_##isa, gemm_indirect_4x16_##isa, columns}
+     gemm_indirect_6x8_##isa, gemm_indirect_4x16_##isa, columns, pair}
 
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
-    const gemm_kernels generic = SET_OF(generic, gemm_columns_generic);
+    const gemm_kernels generic = SET_OF(generic, gemm_columns_generic, NULL);
     check_kernel_set("generic", &generic);
 #if defined(__x86_64__) || defined(__i386__)
     const char *cpu = jconv_cpu_isa();
-    const gemm_kernels avx2 = SET_OF(avx2, gemm_columns_avx2), avx512 = SET_OF(avx512, gemm_columns_even_odd_avx2);
+    const gemm_kernels avx2 = SET_OF(avx2, gemm_columns_avx2, NULL), avx512 = SET_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512);
     if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) check_kernel_set("avx2", &avx2);
     else printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
     if (strcmp(cpu, "avx512") == 0) check_kernel_set("avx512", &avx512);
@@ -235,7 +280,7 @@ int main(int argc, char **argv) {
 #endif
 #ifdef JCONV_TEST_AVX512_EMULATED
     /* the AVX-512 set's columns kernel runs AVX2 instructions: checked where they run */
-    const gemm_kernels emulated = SET_OF(avx512_emulated, gemm_columns_even_odd_avx2);
+    const gemm_kernels emulated = SET_OF(avx512_emulated, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512_emulated);
     if (strcmp(jconv_cpu_isa(), "avx2") == 0 || strcmp(jconv_cpu_isa(), "avx512") == 0)
         check_kernel_set("avx512 through SIMDe", &emulated);
     else

@@ -226,6 +226,23 @@ static inline void update_tile(const tile_block *t, int64_t i, const float *b, i
         gemm_tile_update(t->kernels, t->kc, a, b, tile, t->P, rows, cols, &epilogue);
 }
 
+/* Panel i (whole: MR rows) times the two B panels at b and b2 into output columns [column, column
+ * + 2 NR) of the chunk by the pair kernel (gemm.h), the bits of two update_tile calls. next: how
+ * far the next pair's output is. */
+static inline void update_pair(const tile_block *t, int64_t i, const float *b, const float *b2, int64_t column,
+                               int64_t next) {
+    float *tile = t->c + i * GEMM_MR * t->P + column;
+    for (int64_t r = 0; r < GEMM_MR; r++)
+        __builtin_prefetch(tile + r * t->P + next, 1), __builtin_prefetch(tile + r * t->P + next + GEMM_NR, 1);
+    const gemm_epilogue epilogue = start_tile(t, i, tile, GEMM_MR, 2 * GEMM_NR);
+    t->kernels->pair(t->kc, t->a + i * t->K * GEMM_MR, b, b2, t->offsets, tile, t->P, &epilogue);
+}
+
+/* Whether panel i takes the pair kernel: the ISA has one and the panel is whole. */
+static inline int pairs_for(const tile_block *t, int64_t i) {
+    return t->kernels->pair != NULL && t->M - i * GEMM_MR >= GEMM_MR;
+}
+
 /* The same for the last cols (<= GEMM_COLUMNS_MAX) columns of panels [i, i + panels), together. */
 static void update_columns(const tile_block *t, int64_t i, int panels, const float *b, int64_t column,
                            int64_t cols) {
@@ -297,11 +314,17 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             const int64_t tiles = tail != 0 && tail <= GEMM_COLUMNS_MAX ? ch->tiles - 1 : ch->tiles;
             for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS) {
                 const int group = column_group(ch, i0);
-                for (int64_t i = i0; i < i0 + group; i++)
-                    for (int64_t jp = 0, column = 0; jp < tiles; jp++, column += GEMM_NR) {
+                for (int64_t i = i0; i < i0 + group; i++) {
+                    int64_t jp = 0, column = 0;
+                    if (pairs_for(&t, i)) /* whole tiles two at a time */
+                        for (; jp + 1 < tiles && column + 2 * GEMM_NR <= ch->columns; jp += 2, column += 2 * GEMM_NR)
+                            update_pair(&t, i, buffer + jp * kc * GEMM_NR, buffer + (jp + 1) * kc * GEMM_NR, column,
+                                        2 * GEMM_NR);
+                    for (; jp < tiles; jp++, column += GEMM_NR) {
                         const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
                         update_tile(&t, i, buffer + jp * kc * GEMM_NR, column, cols, GEMM_NR);
                     }
+                }
                 if (tiles < ch->tiles)
                     update_columns(&t, i0, group, buffer + tiles * kc * GEMM_NR, tiles * GEMM_NR, tail);
             }
@@ -318,14 +341,23 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             const int64_t tiles = tail != 0 ? ch->row_tiles - 1 : ch->row_tiles;
             for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS) {
                 const int group = column_group(ch, i0);
-                for (int64_t i = i0; i < i0 + group; i++)
+                /* the row's whole tiles (all but a short last one) */
+                const int64_t whole = last >= GEMM_NR ? ch->row_tiles : ch->row_tiles - 1;
+                for (int64_t i = i0; i < i0 + group; i++) {
+                    const int pairs = pairs_for(&t, i);
                     for (int64_t r = 0; r < rows; r++) {
                         const float *band_row = band_row_of(g, ch, buffer, r);
-                        for (int64_t tile = 0; tile < tiles; tile++) {
-                            const int64_t cols = tile < ch->row_tiles - 1 || last >= GEMM_NR ? GEMM_NR : last;
+                        int64_t tile = 0;
+                        if (pairs) /* whole tiles two at a time; B's rows of the second are NR floats on */
+                            for (; tile + 2 <= whole; tile += 2)
+                                update_pair(&t, i, band_row + tile * GEMM_NR, band_row + (tile + 1) * GEMM_NR,
+                                            r * OW + tile * GEMM_NR, 2 * GEMM_NR);
+                        for (; tile < tiles; tile++) {
+                            const int64_t cols = tile < whole ? GEMM_NR : last;
                             update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_NR);
                         }
                     }
+                }
                 if (tail != 0)
                     for (int64_t r = 0; r < rows; r++)
                         update_columns(&t, i0, group, band_row_of(g, ch, buffer, r) + tiles * GEMM_NR,

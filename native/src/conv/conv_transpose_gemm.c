@@ -98,12 +98,12 @@ static inline void add_strided(float *row, int64_t at, int64_t stride, const flo
  * The tile's columns fall into a few runs along one input row each; per row of the tile and run,
  * the output row and the valid columns are worked out once, and the adds run along the output row
  * (contiguous for stride 1, which the compiler vectorises; strided otherwise). */
-static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0, int64_t rows, int64_t first_oc,
-                         int64_t p0, int64_t cols, float *out_image) {
+static void scatter_tile(const conv_geometry *g, const float *tile, int64_t ld, int64_t row0, int64_t rows,
+                         int64_t first_oc, int64_t p0, int64_t cols, float *out_image) {
     const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
     const int64_t IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
     const int64_t SW = g->stride[2];
-    int64_t start[GEMM_NR + 1], base_d[GEMM_NR], base_h[GEMM_NR], base_w[GEMM_NR];
+    int64_t start[2 * GEMM_NR + 1], base_d[2 * GEMM_NR], base_h[2 * GEMM_NR], base_w[2 * GEMM_NR];
     int runs = 0;
     int64_t iw = p0 % IW, ih = (p0 / IW) % IH, id = p0 / (IW * IH);
     for (int64_t c = 0; c < cols; runs++) {
@@ -124,7 +124,7 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
          * row, which the compiler vectorises (each output still takes its adds in the same order). */
         const int pair = SW == 2 && g->dilation[2] == 1 && r + 1 < rows && tap % KW + 1 < KW;
         float *plane = out_image + oc * OD * OH * OW;
-        const float *t = tile + r * GEMM_NR;
+        const float *t = tile + r * ld;
         for (int q = 0; q < runs; q++) {
             const int64_t od = base_d[q] + off_d, oh = base_h[q] + off_h, ow = base_w[q] + off_w;
             if ((uint64_t)od >= (uint64_t)OD || (uint64_t)oh >= (uint64_t)OH) continue;
@@ -142,14 +142,14 @@ static void scatter_tile(const conv_geometry *g, const float *tile, int64_t row0
             const int64_t lo = first > first1 ? first : first1, hi = end < end1 ? end : end1;
             if (lo >= hi) {
                 add_strided(out_row, ow, SW, from, first, end);
-                add_strided(out_row, ow + 1, SW, from + GEMM_NR, first1, end1);
+                add_strided(out_row, ow + 1, SW, from + ld, first1, end1);
                 continue;
             }
             add_strided(out_row, ow, SW, from, first, lo), add_strided(out_row, ow, SW, from, hi, end);
-            add_strided(out_row, ow + 1, SW, from + GEMM_NR, first1, lo);
-            add_strided(out_row, ow + 1, SW, from + GEMM_NR, hi, end1);
+            add_strided(out_row, ow + 1, SW, from + ld, first1, lo);
+            add_strided(out_row, ow + 1, SW, from + ld, hi, end1);
             float *to = out_row + (ow + 2 * lo); /* columns of run columns lo.., both inside the row */
-            const float *even = from + lo, *odd = from + GEMM_NR + lo;
+            const float *even = from + lo, *odd = from + ld + lo;
             for (int64_t j = 0; j < hi - lo; j++) to[2 * j] += even[j], to[2 * j + 1] += odd[j];
         }
         r += pair;
@@ -166,7 +166,7 @@ typedef struct packed_x {
     int64_t image;    /* which (n * groups + group) it holds; -1: none */
 } packed_x;
 
-static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn ukernel, int64_t n, int64_t group,
+static void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels *kernels, int64_t n, int64_t group,
                           int64_t block, const float *src, const float *residual, float *dst, gemm_blocking cache_blocks,
                           packed_x *x) {
     const conv_geometry *g = &plan->geometry;
@@ -186,7 +186,7 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
     x->image = x->whole_image ? image : -1;
     const float *packed = plan->packed_weights + panel_offset(g, group, block) * GEMM_MR * K;
     const int64_t panels = block_panels(g, block);
-    float tile[GEMM_MR * GEMM_NR];
+    float tile[GEMM_MR * 2 * GEMM_NR];
     const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT;
     const int64_t k_block = gemm_k_block(K, cache_blocks.kc_packed);
     for (int64_t p0 = 0; p0 < P_in; p0 += nc) {
@@ -200,10 +200,16 @@ static void compute_block(const struct jconv_conv_plan *plan, gemm_ukernel_fn uk
             for (int64_t i = 0; i < panels; i++) {
                 const float *a = packed + (i * K + pc) * GEMM_MR;
                 const int64_t panel_rows = rows - i * GEMM_MR < GEMM_MR ? rows - i * GEMM_MR : GEMM_MR;
-                for (int64_t jp = 0; jp < n_panels; jp++) {
-                    ukernel(kc, a, b + jp * kc * GEMM_NR, tile, GEMM_NR, &product);
-                    const int64_t cols = pn - jp * GEMM_NR < GEMM_NR ? pn - jp * GEMM_NR : GEMM_NR;
-                    scatter_tile(g, tile, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
+                /* two panels of B at a time where the ISA has a pair kernel (the tile is scratch:
+                 * a last panel's rows past the matrix or columns past pn are computed, not added) */
+                const int64_t step = kernels->pair != NULL ? 2 : 1;
+                for (int64_t jp = 0; jp < n_panels; jp += step) {
+                    const float *bj = b + jp * kc * GEMM_NR;
+                    const int64_t width = jp + step <= n_panels ? step * GEMM_NR : GEMM_NR;
+                    if (width > GEMM_NR) kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, &product);
+                    else kernels->packed(kc, a, bj, tile, width, &product);
+                    const int64_t cols = pn - jp * GEMM_NR < width ? pn - jp * GEMM_NR : width;
+                    scatter_tile(g, tile, width, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
                 }
             }
         }
@@ -221,7 +227,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     const conv_geometry *g = &plan->geometry;
     const int64_t blocks = channel_blocks(g), items = g->batch * g->groups * blocks;
     const int64_t K = g->in_channels_per_group, P_in = g->in[0] * g->in[1] * g->in[2];
-    const gemm_ukernel_fn ukernel = gemm_kernels_active()->packed;
+    const gemm_kernels *kernels = gemm_kernels_active();
     const gemm_blocking cache_blocks = gemm_blocks();
     const int threads = jconv_threads();
     /* X packed whole (every chunk's panels, the last one's padded to NR columns) when a thread
@@ -244,7 +250,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
             for (int64_t item = first; item < end; item++) {
                 const int64_t block = item % blocks, group = (item / blocks) % g->groups;
                 const int64_t n = item / (blocks * g->groups);
-                compute_block(plan, ukernel, n, group, block, src, residual, dst, cache_blocks, &x);
+                compute_block(plan, kernels, n, group, block, src, residual, dst, cache_blocks, &x);
             }
         jconv_free(x.buffer);
     }

@@ -6,15 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KERNELS_OF(isa, columns)                                                                               \
+#define KERNELS_OF(isa, columns, pair)                                                                         \
     {"gemm_ukernel_6x16_" #isa, gemm_ukernel_6x16_##isa,   gemm_ukernel_6x8_##isa,   gemm_ukernel_4x16_##isa,      \
-     gemm_indirect_6x16_##isa,  gemm_indirect_6x8_##isa,   gemm_indirect_4x16_##isa, columns}
+     gemm_indirect_6x16_##isa,  gemm_indirect_6x8_##isa,   gemm_indirect_4x16_##isa, columns, pair}
 
 const gemm_kernels *gemm_kernels_active(void) {
-    static const gemm_kernels generic = KERNELS_OF(generic, gemm_columns_generic);
+    static const gemm_kernels generic = KERNELS_OF(generic, gemm_columns_generic, NULL);
 #if defined(__x86_64__) || defined(__i386__)
-    static const gemm_kernels avx2 = KERNELS_OF(avx2, gemm_columns_avx2),
-                              avx512 = KERNELS_OF(avx512, gemm_columns_even_odd_avx2);
+    static const gemm_kernels avx2 = KERNELS_OF(avx2, gemm_columns_avx2, NULL),
+                              avx512 = KERNELS_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512);
     if (jconv_isa_level_active() == JCONV_ISA_AVX512) return &avx512;
     if (jconv_isa_runs_avx2()) return &avx2;
 #endif
@@ -46,8 +46,9 @@ const char *jconv_gemm_info(void) {
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
     snprintf(line, sizeof line,
-             "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
-             gemm_kernels_active()->name, GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
+             "%s%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
+             gemm_kernels_active()->name, gemm_kernels_active()->pair != NULL ? " (whole tiles in pairs: 6 x 32)" : "",
+             GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
              (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)(l1d / 1024),
              (long long)(l2 / 1024), sources[source]);
     return line;
