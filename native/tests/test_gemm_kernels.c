@@ -217,7 +217,7 @@ static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
                 float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR), *b1 = random_floats(kc * GEMM_NR);
                 float *bias = random_floats(GEMM_MR), *c = random_floats(GEMM_MR * ldc);
                 float *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-                if (which >= 3) a[GEMM_MR + 4] = NAN;
+                if (which >= 3) a[4] = NAN; /* row 4 is NaN; a clamp must keep it */
                 memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
                 gemm_epilogue storage;
                 const gemm_epilogue *e = epilogue_case(which, bias, &storage);
@@ -239,7 +239,31 @@ static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
                 cases++;
                 free(a), free(b0), free(b1), free(bias), free(c), free(want);
             }
-    CHECK(bad == 0, "%s: the pair kernel differs from two 6 x 16 calls in %lld of %lld cases", name, (long long)bad,
+    /* a whole tile and a short one (17-32 columns, any rows) through gemm_pair_partial_update:
+     * exactly rows x cols written, with two 6 x 16 calls' bits */
+    const int64_t kc = 37;
+    for (int rows = 1; rows <= GEMM_MR; rows++)
+        for (int cols = GEMM_NR + 1; cols <= 2 * GEMM_NR; cols++)
+            for (int which = 0; which < EPILOGUES; which++) {
+                float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR), *b1 = random_floats(kc * GEMM_NR);
+                float *bias = random_floats(GEMM_MR), *c = random_floats(GEMM_MR * ldc);
+                float *whole = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                memcpy(whole, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                gemm_epilogue storage;
+                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                set->packed(kc, a, b0, whole, ldc, e), set->packed(kc, a, b1, whole + GEMM_NR, ldc, e);
+                float *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                gemm_pair_partial_update(set, kc, a, b0, b1, NULL, c, ldc, rows, cols, e);
+                for (int i = 0; i < GEMM_MR; i++)
+                    for (int j = 0; j < ldc; j++) {
+                        const float *want = i < rows && j < cols ? &whole[i * ldc + j] : &before[i * ldc + j];
+                        bad += memcmp(&c[i * ldc + j], want, sizeof(float)) != 0;
+                    }
+                cases++;
+                free(a), free(b0), free(b1), free(bias), free(c), free(whole), free(before);
+            }
+    CHECK(bad == 0, "%s: the pair kernel differs from two 6 x 16 calls (%lld differences in %lld cases)", name, (long long)bad,
           (long long)cases);
     printf("%s pair kernel: %lld cases\n", name, (long long)cases);
 }

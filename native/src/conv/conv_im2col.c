@@ -227,15 +227,18 @@ static inline void update_tile(const tile_block *t, int64_t i, const float *b, i
 }
 
 /* Panel i (whole: MR rows) times the two B panels at b and b2 into output columns [column, column
- * + 2 NR) of the chunk by the pair kernel (gemm.h), the bits of two update_tile calls. next: how
+ * + cols) of the chunk by the pair kernel (gemm.h), the bits of two update_tile calls: in place
+ * for two whole tiles (cols 2 NR), else a whole and a short one through a scratch tile. next: how
  * far the next pair's output is. */
 static inline void update_pair(const tile_block *t, int64_t i, const float *b, const float *b2, int64_t column,
-                               int64_t next) {
+                               int64_t cols, int64_t next) {
+    const float *a = t->a + i * t->K * GEMM_MR;
     float *tile = t->c + i * GEMM_MR * t->P + column;
     for (int64_t r = 0; r < GEMM_MR; r++)
         __builtin_prefetch(tile + r * t->P + next, 1), __builtin_prefetch(tile + r * t->P + next + GEMM_NR, 1);
-    const gemm_epilogue epilogue = start_tile(t, i, tile, GEMM_MR, 2 * GEMM_NR);
-    t->kernels->pair(t->kc, t->a + i * t->K * GEMM_MR, b, b2, t->offsets, tile, t->P, &epilogue);
+    const gemm_epilogue epilogue = start_tile(t, i, tile, GEMM_MR, cols);
+    if (cols == 2 * GEMM_NR) t->kernels->pair(t->kc, a, b, b2, t->offsets, tile, t->P, &epilogue);
+    else gemm_pair_partial_update(t->kernels, t->kc, a, b, b2, t->offsets, tile, t->P, GEMM_MR, cols, &epilogue);
 }
 
 /* Whether panel i takes the pair kernel: the ISA has one and the panel is whole. */
@@ -316,10 +319,12 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++) {
                     int64_t jp = 0, column = 0;
-                    if (pairs_for(&t, i)) /* whole tiles two at a time */
-                        for (; jp + 1 < tiles && column + 2 * GEMM_NR <= ch->columns; jp += 2, column += 2 * GEMM_NR)
+                    if (pairs_for(&t, i)) /* tiles two at a time, the last two even if the second is short */
+                        for (; jp + 1 < tiles; jp += 2, column += 2 * GEMM_NR) {
+                            const int64_t cols = ch->columns - column < 2 * GEMM_NR ? ch->columns - column : 2 * GEMM_NR;
                             update_pair(&t, i, buffer + jp * kc * GEMM_NR, buffer + (jp + 1) * kc * GEMM_NR, column,
-                                        2 * GEMM_NR);
+                                        cols, 2 * GEMM_NR);
+                        }
                     for (; jp < tiles; jp++, column += GEMM_NR) {
                         const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
                         update_tile(&t, i, buffer + jp * kc * GEMM_NR, column, cols, GEMM_NR);
@@ -348,10 +353,13 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                     for (int64_t r = 0; r < rows; r++) {
                         const float *band_row = band_row_of(g, ch, buffer, r);
                         int64_t tile = 0;
-                        if (pairs) /* whole tiles two at a time; B's rows of the second are NR floats on */
-                            for (; tile + 2 <= whole; tile += 2)
+                        /* tiles two at a time, the last two even if the second is short; B's rows
+                         * of the second are NR floats on */
+                        if (pairs)
+                            for (; tile + 2 <= tiles; tile += 2)
                                 update_pair(&t, i, band_row + tile * GEMM_NR, band_row + (tile + 1) * GEMM_NR,
-                                            r * OW + tile * GEMM_NR, 2 * GEMM_NR);
+                                            r * OW + tile * GEMM_NR, tile + 2 <= whole ? 2 * GEMM_NR : GEMM_NR + last,
+                                            2 * GEMM_NR);
                         for (; tile < tiles; tile++) {
                             const int64_t cols = tile < whole ? GEMM_NR : last;
                             update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_NR);

@@ -187,6 +187,14 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const gemm_epilogue *epilogue);
 
+/* Two tiles side by side by the pair kernel (kernels->pair not NULL) into a scratch tile, of which
+ * rows x cols (cols <= 2 NR) go into c by the epilogue: a whole tile and a short last one (the
+ * second's B is read whole: zeros or values nobody stores past cols), the bits of the 6 x 16
+ * kernel there. */
+void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, const float *b2,
+                              const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                              const gemm_epilogue *epilogue);
+
 /* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
 static inline int gemm_whole_tile(int64_t rows, int64_t cols) {
     return rows == GEMM_MR && (cols == GEMM_NR || cols == 8);

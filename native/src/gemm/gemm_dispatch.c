@@ -56,14 +56,14 @@ const char *jconv_gemm_info(void) {
 
 /* The valid rows x cols of a scratch tile (the bare product) into c, by the epilogue (gemm.h): the
  * same additions and clamp the kernel makes on a whole tile. */
-static void finish_partial_tile(const float *tile, float *c, int64_t ldc, int64_t rows, int64_t cols,
+static void finish_partial_tile(const float *tile, int64_t ld, float *c, int64_t ldc, int64_t rows, int64_t cols,
                                 const gemm_epilogue *e) {
     const int start = e != NULL && e->start, clamp = e != NULL && e->clamp;
     const float lo = clamp ? e->lo : 0.0f, hi = clamp ? e->hi : 0.0f;
     for (int64_t r = 0; r < rows; r++) { /* the bias of the rows there are only: a last panel's may end */
         const float bias = start && e->bias != NULL ? e->bias[r] : 0.0f;
         for (int64_t j = 0; j < cols; j++) {
-            float v = start ? tile[r * GEMM_NR + j] + bias : c[r * ldc + j] + tile[r * GEMM_NR + j];
+            float v = start ? tile[r * ld + j] + bias : c[r * ldc + j] + tile[r * ld + j];
             if (clamp) v = v < lo ? lo : v > hi ? hi : v;
             c[r * ldc + j] = v;
         }
@@ -85,7 +85,16 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
     if (offsets != NULL)
         (four ? kernels->indirect_4 : cols <= 8 ? kernels->indirect_8 : kernels->indirect)(kc, a, b, offsets, to, ld, how);
     else (four ? kernels->packed_4 : cols <= 8 ? kernels->packed_8 : kernels->packed)(kc, a, b, to, ld, how);
-    if (!in_place) finish_partial_tile(tile, c, ldc, rows, cols, epilogue);
+    if (!in_place) finish_partial_tile(tile, GEMM_NR, c, ldc, rows, cols, epilogue);
+}
+
+void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, const float *b2,
+                              const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                              const gemm_epilogue *epilogue) {
+    float tile[GEMM_MR * 2 * GEMM_NR];
+    const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT; /* no zeroing */
+    kernels->pair(kc, a, b, b2, offsets, tile, 2 * GEMM_NR, &product);
+    finish_partial_tile(tile, 2 * GEMM_NR, c, ldc, rows, cols, epilogue);
 }
 
 void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, const float *a, int64_t panel_stride,
@@ -98,7 +107,7 @@ void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, co
         const int64_t panel_rows = rows - p * GEMM_MR < GEMM_MR ? rows - p * GEMM_MR : GEMM_MR;
         for (int64_t r = 0; r < panel_rows; r++)
             for (int64_t j = 0; j < cols; j++) tile[r * GEMM_NR + j] = product[(p * cols + j) * 8 + r];
-        finish_partial_tile(tile, c + p * GEMM_MR * ldc, ldc, panel_rows, cols, &e);
+        finish_partial_tile(tile, GEMM_NR, c + p * GEMM_MR * ldc, ldc, panel_rows, cols, &e);
         if (e.bias != NULL) e.bias += GEMM_MR;
     }
 }
