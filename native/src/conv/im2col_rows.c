@@ -22,6 +22,11 @@
 /* The cost model's constants (see im2col_rows_layout_init). */
 #define GATHER_PANELS 4.0
 #define BAND_OVERHEAD 0.1
+/* With a pair kernel (AVX-512) the panels run about 1.3 times faster and the gather does not, so
+ * it costs more panels: tcn_1d (43 panels, no lanes wasted) ran 1.12-1.21x faster the band way
+ * and r50_s3_3x3s2 (22, OW 28) 1.04-1.07x, dl3_atrous (43, OW 28) 0.86-0.99x (jconv_ab, forced
+ * band way against the gather, both orders); 8 sends the first two to the band. */
+#define GATHER_PANELS_PAIRS 8.0
 
 /* JCONV_IM2COL_B=gather|rows forces one way of forming B (tests, diagnostics): rows skips the cost
  * model, not the limits (stride, band size). Read once. */
@@ -53,7 +58,8 @@ int im2col_rows_layout_init(const conv_geometry *g, int64_t nc, im2col_rows_layo
          * 11, 11, 11, 11, 2) and lost by 10-13% on r50_s3_3x3s2 (22) and dl3_atrous (43, OW 28),
          * tied on tcn_1d (43, no waste). */
         const double panels = (double)((g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR);
-        if (GATHER_PANELS + panels <= panels * (1.0 + BAND_OVERHEAD) * (double)width / (double)OW) return 0;
+        const double gather = gemm_kernels_active()->pair != NULL ? GATHER_PANELS_PAIRS : GATHER_PANELS;
+        if (gather + panels <= panels * (1.0 + BAND_OVERHEAD) * (double)width / (double)OW) return 0;
     }
     /* about nc columns per chunk: whole rows, or a long row cut into even pieces */
     const int64_t target = nc / GEMM_NR > 1 ? nc / GEMM_NR : 1;
