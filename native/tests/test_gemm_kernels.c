@@ -14,8 +14,7 @@
 
 #ifdef JCONV_TEST_AVX512_EMULATED
 GEMM_KERNELS(avx512_emulated)
-void gemm_pair_6x32_avx512_emulated(int64_t kc, const float *a, const float *b, const float *b2,
-                                    const int64_t *offsets, float *c, int64_t ldc, const gemm_epilogue *epilogue);
+GEMM_PAIR_SIGNATURES(avx512_emulated)
 #endif
 
 /* The kernel under test: packed, or indirect with B's rows scattered through a larger buffer at
@@ -202,70 +201,83 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
     CHECK(same, "%s: the columns kernel differs from the 6 x 16 kernel's product", name);
 }
 
-/* The pair kernel (where the set has one) gives two 6 x 16 calls' bits, packed (B's second panel
- * anywhere) and indirect (both tiles' rows at the same offsets from b and b2), for every epilogue,
- * odd and even kc, and leaves the guard columns after its 32 untouched. */
+/* The pair kernels (where the set has them) give two 6 x 16 calls' bits (pair_4: two 4 x 16
+ * calls'), packed (B's second panel anywhere) and indirect (both tiles' rows at the same offsets
+ * from b and b2), for every epilogue, odd and even kc, and leave the rows and columns past theirs
+ * untouched. */
 static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
     if (set->pair == NULL) return;
     const int64_t kcs[] = {1, 2, 3, 8, 63, 64, 301, 768};
     const int64_t ldc = 2 * GEMM_NR + 3;
     int64_t bad = 0, cases = 0;
-    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
-        for (int which = 0; which < EPILOGUES; which++)
-            for (int indirect = 0; indirect < 2; indirect++) {
-                const int64_t kc = kcs[ki];
-                float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR), *b1 = random_floats(kc * GEMM_NR);
-                float *bias = random_floats(GEMM_MR), *c = random_floats(GEMM_MR * ldc);
-                float *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-                if (which >= 3) a[4] = NAN; /* row 4 is NaN; a clamp must keep it */
-                memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-                gemm_epilogue storage;
-                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
-                set->packed(kc, a, b0, want, ldc, e), set->packed(kc, a, b1, want + GEMM_NR, ldc, e);
-                if (indirect) { /* the second tile's rows NR floats after the first's, as in a band row */
-                    int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
-                    float *rows = random_floats(kc * (2 * GEMM_NR + 5) + 3);
-                    for (int64_t k = 0; k < kc; k++) {
-                        offsets[k] = (kc - 1 - k) * (2 * GEMM_NR + 5) + k % 3;
-                        memcpy(rows + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
-                        memcpy(rows + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
+    for (int four = 0; four < 2; four++)
+        for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+            for (int which = 0; which < EPILOGUES; which++)
+                for (int indirect = 0; indirect < 2; indirect++) {
+                    const int64_t kc = kcs[ki];
+                    float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR);
+                    float *b1 = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                    float *c = random_floats(GEMM_MR * ldc), *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                    if (which >= 3) a[2] = NAN; /* row 2 is NaN; a clamp must keep it */
+                    memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                    gemm_epilogue storage;
+                    const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                    const gemm_ukernel_fn tile = four ? set->packed_4 : set->packed;
+                    const gemm_pair_fn pair = four ? set->pair_4 : set->pair;
+                    tile(kc, a, b0, want, ldc, e), tile(kc, a, b1, want + GEMM_NR, ldc, e);
+                    if (indirect) { /* the second tile's rows NR floats after the first's, as in a band row */
+                        int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+                        float *rows = random_floats(kc * (2 * GEMM_NR + 5) + 3);
+                        for (int64_t k = 0; k < kc; k++) {
+                            offsets[k] = (kc - 1 - k) * (2 * GEMM_NR + 5) + k % 3;
+                            memcpy(rows + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                            memcpy(rows + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                        }
+                        pair(kc, a, rows, rows + GEMM_NR, offsets, c, ldc, e);
+                        free(offsets), free(rows);
+                    } else {
+                        pair(kc, a, b0, b1, NULL, c, ldc, e);
                     }
-                    set->pair(kc, a, rows, rows + GEMM_NR, offsets, c, ldc, e);
-                    free(offsets), free(rows);
-                } else {
-                    set->pair(kc, a, b0, b1, NULL, c, ldc, e);
+                    bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
+                    cases++;
+                    free(a), free(b0), free(b1), free(bias), free(c), free(want);
                 }
-                bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
-                cases++;
-                free(a), free(b0), free(b1), free(bias), free(c), free(want);
-            }
-    /* a whole tile and a short one (17-32 columns, any rows) through gemm_pair_partial_update:
-     * exactly rows x cols written, with two 6 x 16 calls' bits */
+    /* gemm_pair_update for every rows <= 6 and any columns of each tile (1-16), side by side or in
+     * two places: exactly those written, with the 6 x 16 kernel's bits */
     const int64_t kc = 37;
     for (int rows = 1; rows <= GEMM_MR; rows++)
-        for (int cols = GEMM_NR + 1; cols <= 2 * GEMM_NR; cols++)
-            for (int which = 0; which < EPILOGUES; which++) {
-                float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR), *b1 = random_floats(kc * GEMM_NR);
-                float *bias = random_floats(GEMM_MR), *c = random_floats(GEMM_MR * ldc);
-                float *whole = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-                memcpy(whole, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-                gemm_epilogue storage;
-                const gemm_epilogue *e = epilogue_case(which, bias, &storage);
-                set->packed(kc, a, b0, whole, ldc, e), set->packed(kc, a, b1, whole + GEMM_NR, ldc, e);
-                float *before = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-                memcpy(before, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-                gemm_pair_partial_update(set, kc, a, b0, b1, NULL, c, ldc, rows, cols, e);
-                for (int i = 0; i < GEMM_MR; i++)
-                    for (int j = 0; j < ldc; j++) {
-                        const float *want = i < rows && j < cols ? &whole[i * ldc + j] : &before[i * ldc + j];
-                        bad += memcmp(&c[i * ldc + j], want, sizeof(float)) != 0;
+        for (int cols = 1; cols <= GEMM_NR; cols += cols < 4 ? 1 : 3)
+            for (int cols2 = 1; cols2 <= GEMM_NR; cols2 += cols2 < 4 ? 1 : 3)
+                for (int apart = 0; apart < 2; apart++)
+                    for (int which = 0; which < EPILOGUES; which++) {
+                        float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR);
+                        float *b1 = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                        /* the second tile NR columns on, or below the first (another output row) */
+                        const int64_t floats = 2 * GEMM_MR * ldc, second = apart ? GEMM_MR * ldc + 7 : GEMM_NR;
+                        float *c = random_floats(floats), *whole = malloc((size_t)floats * sizeof(float));
+                        float *before = malloc((size_t)floats * sizeof(float));
+                        memcpy(before, c, (size_t)floats * sizeof(float));
+                        gemm_epilogue storage;
+                        const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                        float first_tile[GEMM_MR * GEMM_NR], second_tile[GEMM_MR * GEMM_NR];
+                        for (int i = 0; i < GEMM_MR; i++) {
+                            memcpy(first_tile + i * GEMM_NR, c + i * ldc, GEMM_NR * sizeof(float));
+                            memcpy(second_tile + i * GEMM_NR, c + second + i * ldc, GEMM_NR * sizeof(float));
+                        }
+                        set->packed(kc, a, b0, first_tile, GEMM_NR, e), set->packed(kc, a, b1, second_tile, GEMM_NR, e);
+                        memcpy(whole, before, (size_t)floats * sizeof(float));
+                        for (int i = 0; i < rows; i++) {
+                            memcpy(whole + i * ldc, first_tile + i * GEMM_NR, (size_t)cols * sizeof(float));
+                            memcpy(whole + second + i * ldc, second_tile + i * GEMM_NR, (size_t)cols2 * sizeof(float));
+                        }
+                        gemm_pair_update(set, kc, a, b0, b1, NULL, c, cols, c + second, cols2, ldc, rows, e);
+                        bad += memcmp(c, whole, (size_t)floats * sizeof(float)) != 0;
+                        cases++;
+                        free(a), free(b0), free(b1), free(bias), free(c), free(whole), free(before);
                     }
-                cases++;
-                free(a), free(b0), free(b1), free(bias), free(c), free(whole), free(before);
-            }
-    CHECK(bad == 0, "%s: the pair kernel differs from two 6 x 16 calls (%lld differences in %lld cases)", name, (long long)bad,
+    CHECK(bad == 0, "%s: the pair kernels differ from the tile kernels in %lld of %lld cases", name, (long long)bad,
           (long long)cases);
-    printf("%s pair kernel: %lld cases\n", name, (long long)cases);
+    printf("%s pair kernels: %lld cases\n", name, (long long)cases);
 }
 
 /* Every kernel of one ISA's set. */
@@ -286,17 +298,18 @@ static void check_kernel_set(const char *isa, const gemm_kernels *set) {
     check_pair_same_bits(isa, set);
 }
 
-#define SET_OF(isa, columns, pair)                                                                             \
+#define SET_OF(isa, columns, pair, pair_4)                                                                     \
     {#isa, gemm_ukernel_6x16_##isa, gemm_ukernel_6x8_##isa, gemm_ukernel_4x16_##isa, gemm_indirect_6x16_##isa,     \
-     gemm_indirect_6x8_##isa, gemm_indirect_4x16_##isa, columns, pair}
+     gemm_indirect_6x8_##isa, gemm_indirect_4x16_##isa, columns, pair, pair_4}
 
 int main(int argc, char **argv) {
     if (test_setup(argc, argv, NULL) != 0) return 1;
-    const gemm_kernels generic = SET_OF(generic, gemm_columns_generic, NULL);
+    const gemm_kernels generic = SET_OF(generic, gemm_columns_generic, NULL, NULL);
     check_kernel_set("generic", &generic);
 #if defined(__x86_64__) || defined(__i386__)
     const char *cpu = jconv_cpu_isa();
-    const gemm_kernels avx2 = SET_OF(avx2, gemm_columns_avx2, NULL), avx512 = SET_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512);
+    const gemm_kernels avx2 = SET_OF(avx2, gemm_columns_avx2, NULL, NULL);
+    const gemm_kernels avx512 = SET_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512, gemm_pair_4x32_avx512);
     if (strcmp(cpu, "avx2") == 0 || strcmp(cpu, "avx512") == 0) check_kernel_set("avx2", &avx2);
     else printf("the AVX2 kernels: not run, this CPU has no AVX2 + FMA\n");
     if (strcmp(cpu, "avx512") == 0) check_kernel_set("avx512", &avx512);
@@ -304,7 +317,8 @@ int main(int argc, char **argv) {
 #endif
 #ifdef JCONV_TEST_AVX512_EMULATED
     /* the AVX-512 set's columns kernel runs AVX2 instructions: checked where they run */
-    const gemm_kernels emulated = SET_OF(avx512_emulated, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512_emulated);
+    const gemm_kernels emulated = SET_OF(avx512_emulated, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512_emulated,
+                                       gemm_pair_4x32_avx512_emulated);
     if (strcmp(jconv_cpu_isa(), "avx2") == 0 || strcmp(jconv_cpu_isa(), "avx512") == 0)
         check_kernel_set("avx512 through SIMDe", &emulated);
     else

@@ -226,24 +226,20 @@ static inline void update_tile(const tile_block *t, int64_t i, const float *b, i
         gemm_tile_update(t->kernels, t->kc, a, b, tile, t->P, rows, cols, &epilogue);
 }
 
-/* Panel i (whole: MR rows) times the two B panels at b and b2 into output columns [column, column
- * + cols) of the chunk by the pair kernel (gemm.h), the bits of two update_tile calls: in place
- * for two whole tiles (cols 2 NR), else a whole and a short one through a scratch tile. next: how
- * far the next pair's output is. */
-static inline void update_pair(const tile_block *t, int64_t i, const float *b, const float *b2, int64_t column,
-                               int64_t cols, int64_t next) {
-    const float *a = t->a + i * t->K * GEMM_MR;
-    float *tile = t->c + i * GEMM_MR * t->P + column;
-    for (int64_t r = 0; r < GEMM_MR; r++)
-        __builtin_prefetch(tile + r * t->P + next, 1), __builtin_prefetch(tile + r * t->P + next + GEMM_NR, 1);
-    const gemm_epilogue epilogue = start_tile(t, i, tile, GEMM_MR, cols);
-    if (cols == 2 * GEMM_NR) t->kernels->pair(t->kc, a, b, b2, t->offsets, tile, t->P, &epilogue);
-    else gemm_pair_partial_update(t->kernels, t->kc, a, b, b2, t->offsets, tile, t->P, GEMM_MR, cols, &epilogue);
-}
-
-/* Whether panel i takes the pair kernel: the ISA has one and the panel is whole. */
-static inline int pairs_for(const tile_block *t, int64_t i) {
-    return t->kernels->pair != NULL && t->M - i * GEMM_MR >= GEMM_MR;
+/* Panel i times two B panels, the one at b into output columns [column, column + cols) of the
+ * chunk and the one at b2 into [column2, column2 + cols2), by the pair kernels (gemm.h), the bits
+ * of two update_tile calls: in place when the two are whole and side by side, else through a
+ * scratch tile. next: how far the next pair's output is. */
+static inline void update_pair(const tile_block *t, int64_t i, const float *b, int64_t column, int64_t cols,
+                               const float *b2, int64_t column2, int64_t cols2, int64_t next) {
+    const int64_t rows = t->M - i * GEMM_MR < GEMM_MR ? t->M - i * GEMM_MR : GEMM_MR;
+    float *tile = t->c + i * GEMM_MR * t->P + column, *tile2 = t->c + i * GEMM_MR * t->P + column2;
+    for (int64_t r = 0; r < rows; r++)
+        __builtin_prefetch(tile + r * t->P + next, 1), __builtin_prefetch(tile2 + r * t->P + next, 1);
+    const gemm_epilogue epilogue = start_tile(t, i, tile, rows, cols);
+    start_tile(t, i, tile2, rows, cols2); /* the same epilogue; a residual's rows set */
+    gemm_pair_update(t->kernels, t->kc, t->a + i * t->K * GEMM_MR, b, b2, t->offsets, tile, cols, tile2, cols2, t->P,
+                     rows, &epilogue);
 }
 
 /* The same for the last cols (<= GEMM_COLUMNS_MAX) columns of panels [i, i + panels), together. */
@@ -319,11 +315,12 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++) {
                     int64_t jp = 0, column = 0;
-                    if (pairs_for(&t, i)) /* tiles two at a time, the last two even if the second is short */
+                    if (t.kernels->pair != NULL) /* tiles two at a time, the last two even if the second is short */
                         for (; jp + 1 < tiles; jp += 2, column += 2 * GEMM_NR) {
-                            const int64_t cols = ch->columns - column < 2 * GEMM_NR ? ch->columns - column : 2 * GEMM_NR;
-                            update_pair(&t, i, buffer + jp * kc * GEMM_NR, buffer + (jp + 1) * kc * GEMM_NR, column,
-                                        cols, 2 * GEMM_NR);
+                            const int64_t cols2 = ch->columns - column - GEMM_NR < GEMM_NR ? ch->columns - column - GEMM_NR
+                                                                                          : GEMM_NR;
+                            update_pair(&t, i, buffer + jp * kc * GEMM_NR, column, GEMM_NR,
+                                        buffer + (jp + 1) * kc * GEMM_NR, column + GEMM_NR, cols2, 2 * GEMM_NR);
                         }
                     for (; jp < tiles; jp++, column += GEMM_NR) {
                         const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
@@ -349,22 +346,27 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 /* the row's whole tiles (all but a short last one) */
                 const int64_t whole = last >= GEMM_NR ? ch->row_tiles : ch->row_tiles - 1;
                 for (int64_t i = i0; i < i0 + group; i++) {
-                    const int pairs = pairs_for(&t, i);
+                    /* With pair kernels the chunk's tiles go two at a time in order, a row's last
+                     * with the next row's first (r50_conv1's rows of 7 tiles). */
+                    const int pairs = t.kernels->pair != NULL;
+                    const float *held = NULL; /* a tile waiting for its pair: its B, column, columns */
+                    int64_t held_column = 0, held_cols = 0;
                     for (int64_t r = 0; r < rows; r++) {
                         const float *band_row = band_row_of(g, ch, buffer, r);
-                        int64_t tile = 0;
-                        /* tiles two at a time, the last two even if the second is short; B's rows
-                         * of the second are NR floats on */
-                        if (pairs)
-                            for (; tile + 2 <= tiles; tile += 2)
-                                update_pair(&t, i, band_row + tile * GEMM_NR, band_row + (tile + 1) * GEMM_NR,
-                                            r * OW + tile * GEMM_NR, tile + 2 <= whole ? 2 * GEMM_NR : GEMM_NR + last,
-                                            2 * GEMM_NR);
-                        for (; tile < tiles; tile++) {
-                            const int64_t cols = tile < whole ? GEMM_NR : last;
-                            update_tile(&t, i, band_row + tile * GEMM_NR, r * OW + tile * GEMM_NR, cols, GEMM_NR);
+                        for (int64_t tile = 0; tile < tiles; tile++) {
+                            const float *b = band_row + tile * GEMM_NR;
+                            const int64_t column = r * OW + tile * GEMM_NR, cols = tile < whole ? GEMM_NR : last;
+                            if (!pairs) {
+                                update_tile(&t, i, b, column, cols, GEMM_NR);
+                            } else if (held == NULL) {
+                                held = b, held_column = column, held_cols = cols;
+                            } else {
+                                update_pair(&t, i, held, held_column, held_cols, b, column, cols, 2 * GEMM_NR);
+                                held = NULL;
+                            }
                         }
                     }
+                    if (held != NULL) update_tile(&t, i, held, held_column, held_cols, GEMM_NR);
                 }
                 if (tail != 0)
                     for (int64_t r = 0; r < rows; r++)

@@ -352,16 +352,17 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
         float *c = b->m + (p * OCg + i * GEMM_MR) * b->nt;
         for (int64_t r = 0; r < rows; r++) memset(c + r * b->nt, 0, (size_t)width * sizeof(float));
         const float *a = call->plan->winograd->weights + ((b->group * P + p) * call->panels + i) * ICg * GEMM_MR;
-        /* whole panels take two groups of 16 tiles at a time where the ISA has a pair kernel */
-        const int pairs = call->kernels->pair != NULL && rows == GEMM_MR;
+        /* two groups of 16 tiles at a time where the ISA has pair kernels */
+        const int pairs = call->kernels->pair != NULL;
         for (int64_t pc = 0; pc < ICg; pc += call->kc) {
             const int64_t kc = ICg - pc < call->kc ? ICg - pc : call->kc;
             int64_t jb = 0;
             if (pairs)
                 for (; jb + 2 <= b->groups_of_16; jb += 2) {
                     const float *v = b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES;
-                    call->kernels->pair(kc, a + pc * GEMM_MR, v, v + ICg * WINOGRAD_LANES, NULL,
-                                        c + jb * WINOGRAD_LANES, b->nt, NULL);
+                    gemm_pair_update(call->kernels, kc, a + pc * GEMM_MR, v, v + ICg * WINOGRAD_LANES, NULL,
+                                     c + jb * WINOGRAD_LANES, WINOGRAD_LANES, c + (jb + 1) * WINOGRAD_LANES,
+                                     WINOGRAD_LANES, b->nt, rows, NULL);
                 }
             for (; jb < b->groups_of_16; jb++)
                 gemm_tile_update(call->kernels, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,

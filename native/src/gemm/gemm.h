@@ -118,11 +118,11 @@ typedef void (*gemm_columns_fn)(int64_t kc, int panels, const float *a, int64_t 
  * of the 6 x 16's time where the 6 x 16 into a scratch tile took all of it); each packed and
  * indirect; and the columns kernel. Its file defines kernel_6x16, kernel_6x8 and kernel_4x16
  * (always inlined, offsets NULL for the packed form) and ends with GEMM_KERNEL_ENTRY_POINTS(isa). */
-/* The pair kernel: two whole tiles side by side, c's 2 x NR columns, with the bits of two 6 x 16
- * calls (the same operations in the same order in each lane); the first tile's B row k at b + k *
- * NR and the second's at b2 + k * NR, or, indirect (offsets not NULL), at b + offsets[k] and b2 +
- * offsets[k]. Only where it is faster than two 6 x 16 calls: AVX-512, whose 6 x 16 tile is six
- * zmm rows (a broadcast of A per FMA); NULL elsewhere. */
+/* The pair kernels: two whole tiles side by side, c's 2 x NR columns, with the bits of two 6 x 16
+ * calls (4 x 16 for pair_4: the first 4 rows), the same operations in the same order in each lane;
+ * the first tile's B row k at b + k * NR and the second's at b2 + k * NR, or, indirect (offsets
+ * not NULL), at b + offsets[k] and b2 + offsets[k]. Only where they are faster than two tile
+ * calls: AVX-512, whose 6 x 16 tile is six zmm rows (a broadcast of A per FMA); NULL elsewhere. */
 typedef void (*gemm_pair_fn)(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets,
                              float *c, int64_t ldc, const gemm_epilogue *epilogue);
 
@@ -131,7 +131,7 @@ typedef struct gemm_kernels {
     gemm_ukernel_fn packed, packed_8, packed_4;
     gemm_indirect_fn indirect, indirect_8, indirect_4;
     gemm_columns_fn columns;
-    gemm_pair_fn pair; /* NULL: none */
+    gemm_pair_fn pair, pair_4; /* NULL: none */
 } gemm_kernels;
 
 #define GEMM_KERNEL_SIGNATURES(isa, tile)                                                                       \
@@ -154,10 +154,19 @@ typedef struct gemm_kernels {
     GEMM_KERNEL_ENTRY_POINT(isa, 6x16, kernel_6x16)                                                            \
     GEMM_KERNEL_ENTRY_POINT(isa, 6x8, kernel_6x8) GEMM_KERNEL_ENTRY_POINT(isa, 4x16, kernel_4x16)
 
-#define GEMM_PAIR_ENTRY_POINT(isa, body)                                                                       \
+#define GEMM_PAIR_SIGNATURES(isa)                                                                              \
+    void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
+                              float *c, int64_t ldc, const gemm_epilogue *epilogue);                              \
+    void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
+                              float *c, int64_t ldc, const gemm_epilogue *epilogue);
+#define GEMM_PAIR_ENTRY_POINTS(isa, body)                                                                      \
     void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
                               float *c, int64_t ldc, const gemm_epilogue *epilogue) {                             \
-        body(kc, a, b, b2, offsets, c, ldc, epilogue);                                                            \
+        body(GEMM_MR, kc, a, b, b2, offsets, c, ldc, epilogue);                                                   \
+    }                                                                                                           \
+    void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
+                              float *c, int64_t ldc, const gemm_epilogue *epilogue) {                             \
+        body(4, kc, a, b, b2, offsets, c, ldc, epilogue);                                                         \
     }
 
 GEMM_KERNELS(generic)
@@ -166,8 +175,7 @@ void gemm_columns_generic(int64_t kc, int panels, const float *a, int64_t panel_
 #if defined(__x86_64__) || defined(__i386__)
 GEMM_KERNELS(avx2)
 GEMM_KERNELS(avx512)
-void gemm_pair_6x32_avx512(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets,
-                           float *c, int64_t ldc, const gemm_epilogue *epilogue);
+GEMM_PAIR_SIGNATURES(avx512)
 /* With AVX2 instructions, the lane order of each: one chain over k (the AVX2 kernels), or even and
  * odd k in two chains added at the end (the AVX-512 kernels). */
 void gemm_columns_avx2(int64_t kc, int panels, const float *a, int64_t panel_stride, const float *b,
@@ -187,13 +195,23 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
                               const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
                               const gemm_epilogue *epilogue);
 
-/* Two tiles side by side by the pair kernel (kernels->pair not NULL) into a scratch tile, of which
- * rows x cols (cols <= 2 NR) go into c by the epilogue: a whole tile and a short last one (the
- * second's B is read whole: zeros or values nobody stores past cols), the bits of the 6 x 16
- * kernel there. */
+/* Two tiles of one panel by the pair kernels (kernels->pair not NULL) through a scratch tile: the
+ * first's product (B at b) into rows x cols at c, the second's (B at b2) into rows x cols2 at c2,
+ * each by the epilogue, the bits of the 6 x 16 kernel there. B is read whole (NR floats a row:
+ * zeros, or values nobody stores, past cols). gemm_pair_update's other case. */
 void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, const float *b2,
-                              const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                              const gemm_epilogue *epilogue);
+                              const int64_t *offsets, float *c, int64_t cols, float *c2, int64_t cols2, int64_t ldc,
+                              int64_t rows, const gemm_epilogue *epilogue);
+
+/* The same, in place by one pair kernel call when both tiles are whole (NR columns, MR or 4 rows)
+ * and side by side (c2 == c + NR): tiles of two output rows, or short ones, go through scratch. */
+static inline void gemm_pair_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
+                                    const float *b2, const int64_t *offsets, float *c, int64_t cols, float *c2,
+                                    int64_t cols2, int64_t ldc, int64_t rows, const gemm_epilogue *epilogue) {
+    if (cols == GEMM_NR && cols2 == GEMM_NR && c2 == c + GEMM_NR && (rows == GEMM_MR || rows == 4))
+        (rows == GEMM_MR ? kernels->pair : kernels->pair_4)(kc, a, b, b2, offsets, c, ldc, epilogue);
+    else gemm_pair_partial_update(kernels, kc, a, b, b2, offsets, c, cols, c2, cols2, ldc, rows, epilogue);
+}
 
 /* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
 static inline int gemm_whole_tile(int64_t rows, int64_t cols) {

@@ -90,23 +90,28 @@ static inline __attribute__((always_inline)) void kernel_4x16(int64_t kc, const 
     kernel_6xn(4, 0, kc, a, b, offsets, c, ldc, e);
 }
 
-/* Two whole tiles side by side: c's 32 columns, the first tile's B row k at B_ROW(b, k), the
- * second's at B_ROW(b2, k). Each lane makes the same operations in the same order as in
- * kernel_6x16 (even and odd k apart, summed at the end), so the bits are that kernel's; the six
+/* Two whole tiles side by side: c's 32 columns, the first tile's B row k at b + k * NR (or b +
+ * offsets[k]), the second's at b2 + the same; the first `rows` rows (6, or 4 for a last panel's
+ * few: rows 4 and 5 left out). Each lane makes the same operations in the same order as in
+ * kernel_6xn (even and odd k apart, summed at the end), so the bits are that kernel's; the
  * broadcasts of A serve both tiles. Per two k: 4 loads of B, 12 broadcasts and 24 FMAs into 24
- * accumulators, where kernel_6x16 needs 7 loads per 6 FMAs and stalls on them. */
-#define PAIR_ROW(r, even_b0, even_b1, odd_b0, odd_b1)                            \
-    do {                                                                       \
+ * accumulators, where kernel_6xn needs 7 loads per 6 FMAs and stalls on them. */
+#define PAIR_ROW(r, even_b0, even_b1, odd_b0, odd_b1)                                \
+    do {                                                                           \
         const __m512 ae = _mm512_set1_ps(a[r]), ao = _mm512_set1_ps(a[GEMM_MR + r]); \
-        e##r##0 = _mm512_fmadd_ps(ae, even_b0, e##r##0);                       \
-        e##r##1 = _mm512_fmadd_ps(ae, even_b1, e##r##1);                       \
-        o##r##0 = _mm512_fmadd_ps(ao, odd_b0, o##r##0);                        \
-        o##r##1 = _mm512_fmadd_ps(ao, odd_b1, o##r##1);                        \
+        e##r##0 = _mm512_fmadd_ps(ae, even_b0, e##r##0);                           \
+        e##r##1 = _mm512_fmadd_ps(ae, even_b1, e##r##1);                           \
+        o##r##0 = _mm512_fmadd_ps(ao, odd_b0, o##r##0);                            \
+        o##r##1 = _mm512_fmadd_ps(ao, odd_b1, o##r##1);                            \
     } while (0)
+#define LAST_ROW(r)                                                  \
+    e##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb0, e##r##0), \
+    e##r##1 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb1, e##r##1)
 
-static inline __attribute__((always_inline)) void kernel_6x32(int64_t kc, const float *a, const float *b,
-                                                              const float *b2, const int64_t *offsets, float *c,
-                                                              int64_t ldc, const gemm_epilogue *e) {
+static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int64_t kc, const float *a,
+                                                                  const float *b, const float *b2,
+                                                                  const int64_t *offsets, float *c, int64_t ldc,
+                                                                  const gemm_epilogue *e) {
     __m512 e00 = _mm512_setzero_ps(), e01 = e00, e10 = e00, e11 = e00, e20 = e00, e21 = e00;
     __m512 e30 = e00, e31 = e00, e40 = e00, e41 = e00, e50 = e00, e51 = e00;
     __m512 o00 = e00, o01 = e00, o10 = e00, o11 = e00, o20 = e00, o21 = e00;
@@ -121,18 +126,17 @@ static inline __attribute__((always_inline)) void kernel_6x32(int64_t kc, const 
         PAIR_ROW(1, eb0, eb1, ob0, ob1);
         PAIR_ROW(2, eb0, eb1, ob0, ob1);
         PAIR_ROW(3, eb0, eb1, ob0, ob1);
-        PAIR_ROW(4, eb0, eb1, ob0, ob1);
-        PAIR_ROW(5, eb0, eb1, ob0, ob1);
+        if (rows > 4) {
+            PAIR_ROW(4, eb0, eb1, ob0, ob1);
+            PAIR_ROW(5, eb0, eb1, ob0, ob1);
+        }
         a += 2 * GEMM_MR;
     }
-    if (k < kc) { /* an odd kc's last k, into the even sums as kernel_6x16 does */
+    if (k < kc) { /* an odd kc's last k, into the even sums as kernel_6xn does */
         const int64_t last = offsets != NULL ? offsets[k] : k * GEMM_NR;
         const __m512 lb0 = _mm512_loadu_ps(b + last), lb1 = _mm512_loadu_ps(b2 + last);
-#define LAST_ROW(r)                                                                         \
-    e##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb0, e##r##0), \
-    e##r##1 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb1, e##r##1)
-        LAST_ROW(0), LAST_ROW(1), LAST_ROW(2), LAST_ROW(3), LAST_ROW(4), LAST_ROW(5);
-#undef LAST_ROW
+        LAST_ROW(0), LAST_ROW(1), LAST_ROW(2), LAST_ROW(3);
+        if (rows > 4) LAST_ROW(4), LAST_ROW(5);
     }
     const __m512 sums[GEMM_MR][2] = {
         {_mm512_add_ps(e00, o00), _mm512_add_ps(e01, o01)}, {_mm512_add_ps(e10, o10), _mm512_add_ps(e11, o11)},
@@ -141,7 +145,7 @@ static inline __attribute__((always_inline)) void kernel_6x32(int64_t kc, const 
     const gemm_epilogue_values values = gemm_epilogue_read(e);
     const __m512 lo = _mm512_set1_ps(values.lo), hi = _mm512_set1_ps(values.hi);
 #pragma GCC unroll 6
-    for (int r = 0; r < GEMM_MR; r++)
+    for (int r = 0; r < rows; r++)
         for (int half = 0; half < 2; half++) {
             float *to = c + r * ldc + half * GEMM_NR;
             __m512 v = values.start ? _mm512_add_ps(sums[r][half], _mm512_set1_ps(values.bias[r]))
@@ -150,13 +154,14 @@ static inline __attribute__((always_inline)) void kernel_6x32(int64_t kc, const 
             _mm512_storeu_ps(to, v);
         }
 }
+#undef LAST_ROW
 #undef PAIR_ROW
 
 #ifdef JCONV_AVX512_EMULATED
 GEMM_KERNELS(avx512_emulated)
 GEMM_KERNEL_ENTRY_POINTS(avx512_emulated)
-GEMM_PAIR_ENTRY_POINT(avx512_emulated, kernel_6x32)
+GEMM_PAIR_ENTRY_POINTS(avx512_emulated, kernel_rows_x32)
 #else
 GEMM_KERNEL_ENTRY_POINTS(avx512)
-GEMM_PAIR_ENTRY_POINT(avx512, kernel_6x32)
+GEMM_PAIR_ENTRY_POINTS(avx512, kernel_rows_x32)
 #endif

@@ -6,15 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KERNELS_OF(isa, columns, pair)                                                                         \
+#define KERNELS_OF(isa, columns, pair, pair_4)                                                                 \
     {"gemm_ukernel_6x16_" #isa, gemm_ukernel_6x16_##isa,   gemm_ukernel_6x8_##isa,   gemm_ukernel_4x16_##isa,      \
-     gemm_indirect_6x16_##isa,  gemm_indirect_6x8_##isa,   gemm_indirect_4x16_##isa, columns, pair}
+     gemm_indirect_6x16_##isa,  gemm_indirect_6x8_##isa,   gemm_indirect_4x16_##isa, columns, pair, pair_4}
 
 const gemm_kernels *gemm_kernels_active(void) {
-    static const gemm_kernels generic = KERNELS_OF(generic, gemm_columns_generic, NULL);
+    static const gemm_kernels generic = KERNELS_OF(generic, gemm_columns_generic, NULL, NULL);
 #if defined(__x86_64__) || defined(__i386__)
-    static const gemm_kernels avx2 = KERNELS_OF(avx2, gemm_columns_avx2, NULL),
-                              avx512 = KERNELS_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512);
+    static const gemm_kernels avx2 = KERNELS_OF(avx2, gemm_columns_avx2, NULL, NULL),
+                              avx512 = KERNELS_OF(avx512, gemm_columns_even_odd_avx2, gemm_pair_6x32_avx512,
+                                                  gemm_pair_4x32_avx512);
     if (jconv_isa_level_active() == JCONV_ISA_AVX512) return &avx512;
     if (jconv_isa_runs_avx2()) return &avx2;
 #endif
@@ -89,12 +90,13 @@ void gemm_partial_tile_update(const gemm_kernels *kernels, int64_t kc, const flo
 }
 
 void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b, const float *b2,
-                              const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                              const gemm_epilogue *epilogue) {
+                              const int64_t *offsets, float *c, int64_t cols, float *c2, int64_t cols2, int64_t ldc,
+                              int64_t rows, const gemm_epilogue *epilogue) {
     float tile[GEMM_MR * 2 * GEMM_NR];
     const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT; /* no zeroing */
-    kernels->pair(kc, a, b, b2, offsets, tile, 2 * GEMM_NR, &product);
+    (rows <= 4 ? kernels->pair_4 : kernels->pair)(kc, a, b, b2, offsets, tile, 2 * GEMM_NR, &product);
     finish_partial_tile(tile, 2 * GEMM_NR, c, ldc, rows, cols, epilogue);
+    finish_partial_tile(tile + GEMM_NR, 2 * GEMM_NR, c2, ldc, rows, cols2, epilogue);
 }
 
 void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, const float *a, int64_t panel_stride,
