@@ -42,16 +42,16 @@ gemm_blocking gemm_blocks(void) {
 
 const char *jconv_gemm_info(void) {
     static const char *const sources[] = {"detected", "from JCONV_CACHE", "defaults: not detected"};
-    static JCONV_THREAD_LOCAL char line[192];
+    static JCONV_THREAD_LOCAL char line[256];
     int64_t l1d, l2;
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
     snprintf(line, sizeof line,
-             "%s%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)",
-             gemm_kernels_active()->name, gemm_kernels_active()->pair != NULL ? " (whole tiles in pairs: 6 x 32)" : "",
-             GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
+             "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)%s",
+             gemm_kernels_active()->name, GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
              (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)(l1d / 1024),
-             (long long)(l2 / 1024), sources[source]);
+             (long long)(l2 / 1024), sources[source],
+             gemm_kernels_active()->pair != NULL ? "; tiles in pairs: 6 x 32 and 4 x 32" : "");
     return line;
 }
 
