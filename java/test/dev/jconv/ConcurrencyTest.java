@@ -112,8 +112,10 @@ class ConcurrencyTest {
     }
 
     /**
-     * A tensor closed while another thread is using it: operations already running finish on valid
+     * A tensor closed while other threads are using it: operations already running finish on valid
      * memory, the memory is freed after the last one, and later ones throw IllegalStateException.
+     * The close comes once calls are under way (not after a fixed sleep, which fast kernels outran),
+     * and each thread calls until it is refused.
      */
     @Test
     void tensorClosedWhileInUseHasADefinedOutcome() throws Exception {
@@ -121,32 +123,36 @@ class ConcurrencyTest {
         Tensor x = Tensor.zeros(1, 16, 64, 64);
         AtomicInteger completed = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
+        CountDownLatch underWay = new CountDownLatch(8);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (Conv conv = Conv.builder(w).spec(ConvSpec.builder().padding(1).build()).build()) {
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 done.add(pool.submit(() -> {
-                    for (int i = 0; i < 40; i++) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (System.nanoTime() < deadline) {
                         try {
                             conv.forward(x).close();
                             completed.incrementAndGet();
+                            underWay.countDown();
                         } catch (IllegalStateException e) {
                             assertTrue(e.getMessage().contains("closed"), e.getMessage());
                             refused.incrementAndGet();
+                            return null;
                         }
                     }
                     return null;
                 }));
             }
-            Thread.sleep(20);
+            assertTrue(underWay.await(60, TimeUnit.SECONDS), "calls started");
             x.close();
             for (Future<?> f : done) f.get(120, TimeUnit.SECONDS);
         } finally {
             pool.shutdown();
             w.close();
         }
-        assertEquals(160, completed.get() + refused.get());
-        assertTrue(refused.get() > 0, "calls after close() throw");
+        assertTrue(completed.get() >= 8, "calls before close() complete");
+        assertEquals(4, refused.get(), "every thread's call after close() throws");
         assertTrue(x.isFreed(), "the closed tensor's memory was freed once the calls returned");
     }
 }
