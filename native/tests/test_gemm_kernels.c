@@ -203,45 +203,57 @@ static void check_columns_same_bits(const char *name, const gemm_kernels *set) {
 
 /* The pair kernels (where the set has them) give two 6 x 16 calls' bits (pair_4: two 4 x 16
  * calls'), packed (B's second panel anywhere) and indirect (both tiles' rows at the same offsets
- * from b and b2), for every epilogue, odd and even kc, and leave the rows and columns past theirs
- * untouched. */
+ * from b and b2), for every epilogue, odd and even kc, a second tile of 1-16 columns, and leave
+ * the rows and columns past theirs untouched. */
 static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
     if (set->pair == NULL) return;
     const int64_t kcs[] = {1, 2, 3, 8, 63, 64, 301, 768};
     const int64_t ldc = 2 * GEMM_NR + 3;
     int64_t bad = 0, cases = 0;
+    const int widths[] = {1, 5, 15, 16}; /* the second tile's columns */
     for (int four = 0; four < 2; four++)
         for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
-            for (int which = 0; which < EPILOGUES; which++)
-                for (int indirect = 0; indirect < 2; indirect++) {
-                    const int64_t kc = kcs[ki];
-                    float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR);
-                    float *b1 = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
-                    float *c = random_floats(GEMM_MR * ldc), *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
-                    if (which >= 3) a[2] = NAN; /* row 2 is NaN; a clamp must keep it */
-                    memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
-                    gemm_epilogue storage;
-                    const gemm_epilogue *e = epilogue_case(which, bias, &storage);
-                    const gemm_ukernel_fn tile = four ? set->packed_4 : set->packed;
-                    const gemm_pair_fn pair = four ? set->pair_4 : set->pair;
-                    tile(kc, a, b0, want, ldc, e), tile(kc, a, b1, want + GEMM_NR, ldc, e);
-                    if (indirect) { /* the second tile's rows NR floats after the first's, as in a band row */
-                        int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
-                        float *rows = random_floats(kc * (2 * GEMM_NR + 5) + 3);
-                        for (int64_t k = 0; k < kc; k++) {
-                            offsets[k] = (kc - 1 - k) * (2 * GEMM_NR + 5) + k % 3;
-                            memcpy(rows + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
-                            memcpy(rows + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
+            for (int wi = 0; wi < 4; wi++)
+                for (int which = 0; which < EPILOGUES; which++)
+                    for (int indirect = 0; indirect < 2; indirect++) {
+                        const int64_t kc = kcs[ki], cols2 = widths[wi], rows = four ? 4 : GEMM_MR;
+                        float *a = random_floats(kc * GEMM_MR), *b0 = random_floats(kc * GEMM_NR);
+                        float *b1 = random_floats(kc * GEMM_NR), *bias = random_floats(GEMM_MR);
+                        float *c = random_floats(GEMM_MR * ldc), *want = malloc((size_t)(GEMM_MR * ldc) * sizeof(float));
+                        if (which >= 3) a[2] = NAN; /* row 2 is NaN; a clamp must keep it */
+                        memcpy(want, c, (size_t)(GEMM_MR * ldc) * sizeof(float));
+                        gemm_epilogue storage;
+                        const gemm_epilogue *e = epilogue_case(which, bias, &storage);
+                        /* the tile kernels' bits: the first tile whole, the second's first cols2 columns */
+                        float first[GEMM_MR * GEMM_NR], second[GEMM_MR * GEMM_NR];
+                        for (int i = 0; i < GEMM_MR; i++) {
+                            memcpy(first + i * GEMM_NR, c + i * ldc, GEMM_NR * sizeof(float));
+                            memcpy(second + i * GEMM_NR, c + i * ldc + GEMM_NR, GEMM_NR * sizeof(float));
                         }
-                        pair(kc, a, rows, rows + GEMM_NR, offsets, c, ldc, e);
-                        free(offsets), free(rows);
-                    } else {
-                        pair(kc, a, b0, b1, NULL, c, ldc, e);
+                        const gemm_ukernel_fn tile = four ? set->packed_4 : set->packed;
+                        tile(kc, a, b0, first, GEMM_NR, e), tile(kc, a, b1, second, GEMM_NR, e);
+                        for (int i = 0; i < rows; i++) {
+                            memcpy(want + i * ldc, first + i * GEMM_NR, GEMM_NR * sizeof(float));
+                            memcpy(want + i * ldc + GEMM_NR, second + i * GEMM_NR, (size_t)cols2 * sizeof(float));
+                        }
+                        const gemm_pair_fn pair = four ? set->pair_4 : set->pair;
+                        if (indirect) { /* the second tile's rows NR floats after the first's, as in a band row */
+                            int64_t *offsets = malloc((size_t)kc * sizeof(int64_t));
+                            float *band = random_floats(kc * (2 * GEMM_NR + 5) + 3);
+                            for (int64_t k = 0; k < kc; k++) {
+                                offsets[k] = (kc - 1 - k) * (2 * GEMM_NR + 5) + k % 3;
+                                memcpy(band + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                                memcpy(band + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
+                            }
+                            pair(kc, a, band, band + GEMM_NR, offsets, c, ldc, cols2, e);
+                            free(offsets), free(band);
+                        } else {
+                            pair(kc, a, b0, b1, NULL, c, ldc, cols2, e);
+                        }
+                        bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
+                        cases++;
+                        free(a), free(b0), free(b1), free(bias), free(c), free(want);
                     }
-                    bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
-                    cases++;
-                    free(a), free(b0), free(b1), free(bias), free(c), free(want);
-                }
     /* gemm_pair_update for every rows <= 6 and any columns of each tile (1-16), side by side or in
      * two places: exactly those written, with the 6 x 16 kernel's bits */
     const int64_t kc = 37;

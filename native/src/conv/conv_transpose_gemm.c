@@ -206,7 +206,7 @@ static void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels
                 for (int64_t jp = 0; jp < n_panels; jp += step) {
                     const float *bj = b + jp * kc * GEMM_NR;
                     const int64_t width = jp + step <= n_panels ? step * GEMM_NR : GEMM_NR;
-                    if (width > GEMM_NR) kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, &product);
+                    if (width > GEMM_NR) kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, GEMM_NR, &product);
                     else kernels->packed(kc, a, bj, tile, width, &product);
                     const int64_t cols = pn - jp * GEMM_NR < width ? pn - jp * GEMM_NR : width;
                     scatter_tile(g, tile, width, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);

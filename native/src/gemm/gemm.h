@@ -118,13 +118,15 @@ typedef void (*gemm_columns_fn)(int64_t kc, int panels, const float *a, int64_t 
  * of the 6 x 16's time where the 6 x 16 into a scratch tile took all of it); each packed and
  * indirect; and the columns kernel. Its file defines kernel_6x16, kernel_6x8 and kernel_4x16
  * (always inlined, offsets NULL for the packed form) and ends with GEMM_KERNEL_ENTRY_POINTS(isa). */
-/* The pair kernels: two whole tiles side by side, c's 2 x NR columns, with the bits of two 6 x 16
- * calls (4 x 16 for pair_4: the first 4 rows), the same operations in the same order in each lane;
- * the first tile's B row k at b + k * NR and the second's at b2 + k * NR, or, indirect (offsets
- * not NULL), at b + offsets[k] and b2 + offsets[k]. Only where they are faster than two tile
- * calls: AVX-512, whose 6 x 16 tile is six zmm rows (a broadcast of A per FMA); NULL elsewhere. */
+/* The pair kernels: two tiles side by side, a whole one and one of cols2 (1-16) columns: c's NR +
+ * cols2 columns, nothing past them read or written, with the bits of two 6 x 16 calls (4 x 16 for
+ * pair_4: the first 4 rows), the same operations in the same order in each lane; the first tile's
+ * B row k at b + k * NR and the second's at b2 + k * NR, or, indirect (offsets not NULL), at b +
+ * offsets[k] and b2 + offsets[k] (NR floats read for each, whatever cols2). Only where they are
+ * faster than two tile calls: AVX-512, whose 6 x 16 tile is six zmm rows (a broadcast of A per
+ * FMA); NULL elsewhere. */
 typedef void (*gemm_pair_fn)(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets,
-                             float *c, int64_t ldc, const gemm_epilogue *epilogue);
+                             float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);
 
 typedef struct gemm_kernels {
     const char *name;
@@ -156,17 +158,17 @@ typedef struct gemm_kernels {
 
 #define GEMM_PAIR_SIGNATURES(isa)                                                                              \
     void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, const gemm_epilogue *epilogue);                              \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);               \
     void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, const gemm_epilogue *epilogue);
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);
 #define GEMM_PAIR_ENTRY_POINTS(isa, body)                                                                      \
     void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, const gemm_epilogue *epilogue) {                             \
-        body(GEMM_MR, kc, a, b, b2, offsets, c, ldc, epilogue);                                                   \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue) {              \
+        body(GEMM_MR, kc, a, b, b2, offsets, c, ldc, cols2, epilogue);                                            \
     }                                                                                                           \
     void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, const gemm_epilogue *epilogue) {                             \
-        body(4, kc, a, b, b2, offsets, c, ldc, epilogue);                                                         \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue) {              \
+        body(4, kc, a, b, b2, offsets, c, ldc, cols2, epilogue);                                                  \
     }
 
 GEMM_KERNELS(generic)
@@ -203,13 +205,14 @@ void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const flo
                               const int64_t *offsets, float *c, int64_t cols, float *c2, int64_t cols2, int64_t ldc,
                               int64_t rows, const gemm_epilogue *epilogue);
 
-/* The same, in place by one pair kernel call when both tiles are whole (NR columns, MR or 4 rows)
- * and side by side (c2 == c + NR): tiles of two output rows, or short ones, go through scratch. */
+/* The same, in place by one pair kernel call when the first tile is whole (NR columns), the second
+ * beside it (c2 == c + NR) and the rows MR or 4: tiles of two output rows, or a short first one,
+ * go through scratch. */
 static inline void gemm_pair_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
                                     const float *b2, const int64_t *offsets, float *c, int64_t cols, float *c2,
                                     int64_t cols2, int64_t ldc, int64_t rows, const gemm_epilogue *epilogue) {
-    if (cols == GEMM_NR && cols2 == GEMM_NR && c2 == c + GEMM_NR && (rows == GEMM_MR || rows == 4))
-        (rows == GEMM_MR ? kernels->pair : kernels->pair_4)(kc, a, b, b2, offsets, c, ldc, epilogue);
+    if (cols == GEMM_NR && c2 == c + GEMM_NR && (rows == GEMM_MR || rows == 4))
+        (rows == GEMM_MR ? kernels->pair : kernels->pair_4)(kc, a, b, b2, offsets, c, ldc, cols2, epilogue);
     else gemm_pair_partial_update(kernels, kc, a, b, b2, offsets, c, cols, c2, cols2, ldc, rows, epilogue);
 }
 

@@ -9,6 +9,8 @@
  * that the kernel is checked on machines without AVX-512 too. */
 #include "gemm.h"
 
+#include <string.h>
+
 #ifdef JCONV_AVX512_EMULATED
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
@@ -108,10 +110,32 @@ static inline __attribute__((always_inline)) void kernel_4x16(int64_t kc, const 
     e##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb0, e##r##0), \
     e##r##1 = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), lb1, e##r##1)
 
+/* The first n (1-15) floats at p, the others 0; and the first n lanes of v stored to p: nothing past
+ * them is read or written. (SIMDe has no masked 512-bit loads and stores: a copy there.) */
+static inline __attribute__((always_inline)) __m512 load_first(const float *p, int n) {
+#ifdef JCONV_AVX512_EMULATED
+    float lanes[16] = {0};
+    memcpy(lanes, p, (size_t)n * sizeof(float));
+    return _mm512_loadu_ps(lanes);
+#else
+    return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+#endif
+}
+
+static inline __attribute__((always_inline)) void store_first(float *p, __m512 v, int n) {
+#ifdef JCONV_AVX512_EMULATED
+    float lanes[16];
+    _mm512_storeu_ps(lanes, v);
+    memcpy(p, lanes, (size_t)n * sizeof(float));
+#else
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
+#endif
+}
+
 static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int64_t kc, const float *a,
                                                                   const float *b, const float *b2,
                                                                   const int64_t *offsets, float *c, int64_t ldc,
-                                                                  const gemm_epilogue *e) {
+                                                                  int64_t cols2, const gemm_epilogue *e) {
     __m512 e00 = _mm512_setzero_ps(), e01 = e00, e10 = e00, e11 = e00, e20 = e00, e21 = e00;
     __m512 e30 = e00, e31 = e00, e40 = e00, e41 = e00, e50 = e00, e51 = e00;
     __m512 o00 = e00, o01 = e00, o10 = e00, o11 = e00, o20 = e00, o21 = e00;
@@ -144,14 +168,18 @@ static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int6
         {_mm512_add_ps(e40, o40), _mm512_add_ps(e41, o41)}, {_mm512_add_ps(e50, o50), _mm512_add_ps(e51, o51)}};
     const gemm_epilogue_values values = gemm_epilogue_read(e);
     const __m512 lo = _mm512_set1_ps(values.lo), hi = _mm512_set1_ps(values.hi);
+    const int partial = cols2 < GEMM_NR; /* the second tile's first cols2 columns only, by masks */
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++)
         for (int half = 0; half < 2; half++) {
             float *to = c + r * ldc + half * GEMM_NR;
+            const int masked = half == 1 && partial;
             __m512 v = values.start ? _mm512_add_ps(sums[r][half], _mm512_set1_ps(values.bias[r]))
-                                    : _mm512_add_ps(_mm512_loadu_ps(to), sums[r][half]);
+                                    : _mm512_add_ps(masked ? load_first(to, (int)cols2) : _mm512_loadu_ps(to),
+                                                    sums[r][half]);
             if (values.clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-            _mm512_storeu_ps(to, v);
+            if (masked) store_first(to, v, (int)cols2);
+            else _mm512_storeu_ps(to, v);
         }
 }
 #undef LAST_ROW
