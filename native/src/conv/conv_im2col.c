@@ -341,14 +341,14 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
             const int64_t last = OW - (ch->t0 + ch->row_tiles - 1) * GEMM_NR; /* the last tile's columns */
             const int64_t tail = last <= GEMM_COLUMNS_MAX ? last : 0;
             const int64_t tiles = tail != 0 ? ch->row_tiles - 1 : ch->row_tiles;
+            /* the row's whole tiles (all but a short last one); with pair kernels the chunk's
+             * tiles go two at a time in order, a row's last with the next row's first (r50_conv1's
+             * rows of 7 tiles) */
+            const int64_t whole = last >= GEMM_NR ? ch->row_tiles : ch->row_tiles - 1;
+            const int pairs = t.kernels->pair != NULL;
             for (int64_t i0 = ch->first; i0 < ch->last; i0 += GEMM_COLUMN_PANELS) {
                 const int group = column_group(ch, i0);
-                /* the row's whole tiles (all but a short last one) */
-                const int64_t whole = last >= GEMM_NR ? ch->row_tiles : ch->row_tiles - 1;
                 for (int64_t i = i0; i < i0 + group; i++) {
-                    /* With pair kernels the chunk's tiles go two at a time in order, a row's last
-                     * with the next row's first (r50_conv1's rows of 7 tiles). */
-                    const int pairs = t.kernels->pair != NULL;
                     const float *held = NULL; /* a tile waiting for its pair: its B, column, columns */
                     int64_t held_column = 0, held_cols = 0;
                     for (int64_t r = 0; r < rows; r++) {
