@@ -508,21 +508,21 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const int64_t kc = blocks.kc_packed; /* both ways keep A's micro-panel in L1 */
     const work_split w = split_work(g, band, band != NULL ? blocks.nc : blocks.nc_packed, kc, threads);
     if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
-    /* per thread: the band, or the packed block, one gathered row and its runs; then the band's
-     * offsets, or a split by k's sums and its bias of -0.0f */
+    /* per thread: the band, or the packed block, one gathered row and its runs, and a gap
+     * (jconv_thread_stride); then the band's offsets, or a split by k's sums and its bias of -0.0f */
     const int64_t run_floats = max_runs(g, w.nc) * (int64_t)(sizeof(gather_run) / sizeof(float));
-    const size_t per_thread =
-        (size_t)((band != NULL ? layout.band_floats : kc * w.nc + w.nc + run_floats) + 15) / 16 * 16;
+    const size_t per_thread = (size_t)(band != NULL ? layout.band_floats : kc * w.nc + w.nc + run_floats);
+    const size_t stride = jconv_thread_stride(per_thread), threads_floats = stride * (size_t)threads;
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     const int64_t P = g->out[0] * g->out[1] * g->out[2], rows = g->batch * g->out_channels;
     const int64_t sum_floats = w.k_blocks > 0 ? (w.k_blocks - 1) * rows * P + m_panels(g) * GEMM_MR : 0;
     int shared;
     float *buffers = jconv_scratch_acquire(
-        plan->scratch, (per_thread * (size_t)threads + (size_t)(offset_floats + sum_floats)) * sizeof(float), &shared);
+        plan->scratch, (threads_floats + (size_t)(offset_floats + sum_floats)) * sizeof(float), &shared);
     if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col buffers");
-    int64_t *offsets = (int64_t *)(void *)(buffers + per_thread * (size_t)threads);
+    int64_t *offsets = (int64_t *)(void *)(buffers + threads_floats);
     if (band != NULL) im2col_rows_offsets(g, band, offsets);
-    k_sums split = {buffers + per_thread * (size_t)threads, rows * P, NULL};
+    k_sums split = {buffers + threads_floats, rows * P, NULL};
     if (w.k_blocks > 0) {
         float *minus_zero = split.sums + (w.k_blocks - 1) * split.floats;
         for (int64_t i = 0; i < m_panels(g) * GEMM_MR; i++) minus_zero[i] = -0.0f;
@@ -540,7 +540,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
 #pragma omp parallel num_threads(threads) if (threads > 1 && w.items > 1)
     {
         const int thread = jconv_thread_index();
-        float *buffer = buffers + per_thread * (size_t)thread;
+        float *buffer = buffers + stride * (size_t)thread;
         int64_t first, end;
         while (jconv_work_next(&work, thread, &first, &end))
             for (int64_t item = first; item < end; item++) {
