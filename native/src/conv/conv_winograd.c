@@ -438,10 +438,13 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     const size_t tile_floats = (size_t)(P * WINOGRAD_LANES);
     /* each block's lane descriptions, in floats' worth of bytes (a multiple of 64 bytes) */
     const size_t lanes_floats = (sizeof(winograd_lanes) * (size_t)(nt / WINOGRAD_LANES) + 63) / 64 * 16;
-    const size_t block_floats = v_floats + m_floats + lanes_floats, buffers = independent ? (size_t)threads : 1;
+    /* per thread: its block when independent, its tile scratch, a gap (jconv_thread_stride); then
+     * the shared block when not */
+    const size_t block_floats = v_floats + m_floats + lanes_floats;
+    const size_t stride = jconv_thread_stride((independent ? block_floats : 0) + tile_floats);
     int shared;
     float *memory = jconv_scratch_acquire(
-        plan->scratch, (block_floats * buffers + tile_floats * (size_t)threads) * sizeof(float), &shared);
+        plan->scratch, (stride * (size_t)threads + (independent ? 0 : block_floats)) * sizeof(float), &shared);
     if (memory == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the Winograd tile buffers");
 
     /* independent: blocks of nt tiles per group, each thread its own range of them first, then
@@ -452,10 +455,10 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         const int thread = jconv_thread_index();
-        float *scratch = memory + block_floats * buffers + tile_floats * (size_t)thread;
+        float *own = memory + stride * (size_t)thread, *scratch = own + (independent ? block_floats : 0);
         winograd_block b;
         b.nt = nt;
-        b.v = memory + (independent ? block_floats * (size_t)thread : 0);
+        b.v = independent ? own : memory + stride * (size_t)threads;
         b.m = b.v + v_floats;
         b.at = (winograd_lanes *)(b.m + m_floats);
         int64_t begin, end;
