@@ -23,10 +23,13 @@
 #define GATHER_PANELS 4.0
 #define BAND_OVERHEAD 0.1
 /* With a pair kernel (AVX-512) the panels run about 1.3 times faster and the gather does not, so
- * it costs more panels: tcn_1d (43 panels, no lanes wasted) ran 1.12-1.21x faster the band way
- * and r50_s3_3x3s2 (22, OW 28) 1.04-1.07x, dl3_atrous (43, OW 28) 0.86-0.99x (jconv_ab, forced
- * band way against the gather, both orders); 8 sends the first two to the band. */
-#define GATHER_PANELS_PAIRS 8.0
+ * it costs more panels. Since the threads' buffers lie apart (jconv_thread_stride), which made the
+ * gather of the second thread 3 times faster, the bench (2 threads, the two ways forced in turn,
+ * three rounds) reads: tcn_1d (43 panels, no lanes wasted) 0.89-0.92x oneDNN the band way, 0.83-
+ * 0.84x the gather; r50_s3_3x3s2 (22 panels, OW 28) 0.59-0.60x the band way, 0.69-0.72x the
+ * gather (earlier, in a quieter spell, 0.69x and 0.70-0.72x). 5 sends tcn_1d to the band (5 + 43
+ * against 43 x 1.1) and r50_s3_3x3s2 to the gather (5 + 22 against 22 x 1.1 x 32 / 28). */
+#define GATHER_PANELS_PAIRS 5.0
 
 /* JCONV_IM2COL_B=gather|rows forces one way of forming B (tests, diagnostics): rows skips the cost
  * model, not the limits (stride, band size). Read once. */
