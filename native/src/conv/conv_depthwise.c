@@ -1,7 +1,7 @@
 /* The depthwise algorithm: groups with one input channel each (in_channels / groups == 1, any
  * number of outputs per group), every rank, stride, padding and dilation. Each output plane is
  * computed by one thread from a zero-padded copy of its input plane (per-thread scratch), with the
- * plane kernel compiled for the active ISA. */
+ * plane kernel compiled for the active ISA (dwconv_generic.c, dwconv_avx2.c, dwconv_avx512.c). */
 #include "../core/work_ranges.h"
 #include "conv.h"
 
@@ -13,12 +13,17 @@ void dwconv_plane_generic(const conv_geometry *g, const float *in_plane, const f
 #if defined(__x86_64__) || defined(__i386__)
 void dwconv_plane_avx2(const conv_geometry *g, const float *in_plane, const float *w, float bias,
                        const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
+void dwconv_plane_avx512(const conv_geometry *g, const float *in_plane, const float *w, float bias,
+                         const float *residual, const jconv_post_ops *post_ops, float *out, float *padded);
 #endif
 
-static dwconv_plane_fn plane_kernel(void) {
+/* AVX-512 for stride 1 along W only: there it ran mb2_dw_112 1.10x and mb2_dw_14 1.04-1.07x
+ * faster than AVX2, but mb2_dw_s2 0.93-0.95x (its taps come from the AVX2 even/odd shuffles
+ * either way; bench, builds alternating, three rounds). */
+static dwconv_plane_fn plane_kernel(const conv_geometry *g) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (jconv_isa_runs_avx2())
-        return dwconv_plane_avx2;
+    if (jconv_isa_level_active() == JCONV_ISA_AVX512 && g->stride[2] == 1) return dwconv_plane_avx512;
+    if (jconv_isa_runs_avx2()) return dwconv_plane_avx2;
 #endif
     return dwconv_plane_generic;
 }
@@ -51,7 +56,7 @@ jconv_status conv_depthwise_execute(const struct jconv_conv_plan *plan, const fl
     const int64_t padded_plane = padded_plane_size(g); /* > 0: the plan checked conv_depthwise_supports */
     const int64_t padded_rows = padded_plane / (g->in[2] + g->pad_begin[2] + g->pad_end[2]);
     const int64_t planes = g->batch * g->out_channels, taps = g->kernel[0] * g->kernel[1] * g->kernel[2];
-    const dwconv_plane_fn kernel = plane_kernel();
+    const dwconv_plane_fn kernel = plane_kernel(g);
     const int threads = jconv_threads();
     int failed = 0;
     /* each thread its own range of planes first, then what is left of the others' (work_ranges.h) */

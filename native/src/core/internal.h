@@ -117,8 +117,8 @@ typedef enum jconv_isa_level {
 /* The level the kernels dispatch on: the CPU's, lowered by JCONV_ISA. */
 jconv_isa_level jconv_isa_level_active(void);
 
-/* Whether the AVX2 + FMA kernels run: an AVX2 or AVX-512 level (the depthwise and Winograd
- * kernels have no AVX-512 version; AVX-512 CPUs run the AVX2 ones). */
+/* Whether the AVX2 + FMA kernels run: an AVX2 or AVX-512 level (the Winograd transforms, the
+ * stride-2 depthwise kernel and the pools have no AVX-512 version; AVX-512 CPUs run the AVX2 ones). */
 static inline int jconv_isa_runs_avx2(void) {
     const jconv_isa_level level = jconv_isa_level_active();
     return level == JCONV_ISA_AVX2 || level == JCONV_ISA_AVX512;
