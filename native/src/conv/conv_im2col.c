@@ -549,7 +549,7 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
      * (jconv_thread_stride); then the band's offsets, or a split by k's sums and its bias of -0.0f */
     const int64_t run_floats = max_runs(g, w.nc) * (int64_t)(sizeof(gather_run) / sizeof(float));
     const size_t per_thread = (size_t)(band != NULL ? layout.band_floats : kc * w.nc + w.nc + run_floats);
-    const size_t stride = jconv_thread_stride(per_thread), threads_floats = stride * (size_t)threads;
+    const size_t stride = jconv_thread_stride(per_thread, threads), threads_floats = stride * (size_t)threads;
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     const int64_t P = g->out[0] * g->out[1] * g->out[2], rows = g->batch * g->out_channels;
     const int64_t sum_floats = w.k_blocks > 0 ? (w.k_blocks - 1) * rows * P + m_panels(g) * GEMM_MR : 0;

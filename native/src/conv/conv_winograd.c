@@ -441,7 +441,7 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     /* per thread: its block when independent, its tile scratch, a gap (jconv_thread_stride); then
      * the shared block when not */
     const size_t block_floats = v_floats + m_floats + lanes_floats;
-    const size_t stride = jconv_thread_stride((independent ? block_floats : 0) + tile_floats);
+    const size_t stride = jconv_thread_stride((independent ? block_floats : 0) + tile_floats, threads);
     int shared;
     float *memory = jconv_scratch_acquire(
         plan->scratch, (stride * (size_t)threads + (independent ? 0 : block_floats)) * sizeof(float), &shared);

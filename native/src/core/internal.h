@@ -57,17 +57,17 @@ jconv_status jconv_check_no_overlap(const float *src, int64_t src_count, const f
 void *jconv_alloc(size_t bytes);
 void jconv_free(void *ptr);
 
-/* The floats from one thread's buffer to the next's in a scratch shared by the threads, for
- * buffers of `floats` each: the buffers, then a gap of JCONV_THREAD_GAP_BYTES that no one touches
- * (so it costs address space, not memory). Buffers back to back made the one after another
- * thread's slow to write: dl3_atrous's packing took 3 times as long in the second thread's buffer
- * as in the first's (whichever thread had it), less as a gap grew, and no longer with 768 KiB;
- * the layer ran 1.17-1.22x faster with the gap. Likely the first core's stride prefetcher running
- * past the end of its buffer (the packed panels are 48 KiB apart) into the next one, whose lines
- * the second core then has to take back. */
+/* The floats from one thread's buffer to the next's in a scratch shared by `threads` threads, for
+ * buffers of `floats` each: the buffer (rounded to 64 bytes), then, with more than one thread, a
+ * gap of JCONV_THREAD_GAP_BYTES that no one touches (address space, not memory). Buffers back to
+ * back made the one after another thread's slow to write: dl3_atrous's packing took 3 times as
+ * long in the second thread's buffer as in the first's (whichever thread had it), less as a gap
+ * grew, and no longer with 768 KiB; the layer ran 1.17-1.22x faster with the gap. Likely the first
+ * core's stride prefetcher running past the end of its buffer (the packed panels are 48 KiB
+ * apart) into the next one, whose lines the second core then has to take back. */
 #define JCONV_THREAD_GAP_BYTES ((size_t)2 << 20)
-static inline size_t jconv_thread_stride(size_t floats) {
-    return (floats + 15) / 16 * 16 + JCONV_THREAD_GAP_BYTES / sizeof(float);
+static inline size_t jconv_thread_stride(size_t floats, int threads) {
+    return (floats + 15) / 16 * 16 + (threads > 1 ? JCONV_THREAD_GAP_BYTES / sizeof(float) : 0);
 }
 
 /* A plan's scratch buffer: the execute that finds it free uses it (growing it when its size grew,
