@@ -25,6 +25,7 @@ static dwconv_plane_fn plane_kernel(const conv_geometry *g) {
     if (jconv_isa_level_active() == JCONV_ISA_AVX512 && g->stride[2] == 1) return dwconv_plane_avx512;
     if (jconv_isa_runs_avx2()) return dwconv_plane_avx2;
 #endif
+    (void)g; /* only the x86 choice reads it */
     return dwconv_plane_generic;
 }
 

@@ -59,15 +59,20 @@ void jconv_free(void *ptr);
 
 /* The floats from one thread's buffer to the next's in a scratch shared by `threads` threads, for
  * buffers of `floats` each: the buffer (rounded to 64 bytes), then, with more than one thread, a
- * gap of JCONV_THREAD_GAP_BYTES that no one touches (address space, not memory). Buffers back to
- * back made the one after another thread's slow to write: dl3_atrous's packing took 3 times as
- * long in the second thread's buffer as in the first's (whichever thread had it), less as a gap
- * grew, and no longer with 768 KiB; the layer ran 1.17-1.22x faster with the gap. Likely the first
- * core's stride prefetcher running past the end of its buffer (the packed panels are 48 KiB
- * apart) into the next one, whose lines the second core then has to take back. */
-#define JCONV_THREAD_GAP_BYTES ((size_t)2 << 20)
+ * gap that no one touches (address space, not memory) of four times the buffer, at most
+ * JCONV_THREAD_GAP_MAX_BYTES. Buffers back to back made the one after another thread's slow to
+ * write: dl3_atrous's packing (625 KiB per thread) took 3 times as long in the second thread's
+ * buffer as in the first's (whichever thread had it), less as a gap grew, and no longer with
+ * 768 KiB; the layer ran 1.17-1.22x faster with the gap. Likely the first core's stride
+ * prefetcher running past the end of its buffer (the packed panels are 48 KiB apart) into the
+ * next one, whose lines the second core then has to take back: how far it runs grows with the
+ * buffer's strides, hence a gap in proportion: small shapes keep small ones (a 2 MiB gap for
+ * every buffer cost the sanitized fuzzer 60% of its executions; a gap of twice dl3_atrous's
+ * buffer read 1-5% slower than 2 MiB there, three rounds). */
+#define JCONV_THREAD_GAP_MAX_BYTES ((size_t)2 << 20)
 static inline size_t jconv_thread_stride(size_t floats, int threads) {
-    return (floats + 15) / 16 * 16 + (threads > 1 ? JCONV_THREAD_GAP_BYTES / sizeof(float) : 0);
+    const size_t rounded = (floats + 15) / 16 * 16, max_gap = JCONV_THREAD_GAP_MAX_BYTES / sizeof(float);
+    return rounded + (threads <= 1 ? 0 : rounded < max_gap / 4 ? 4 * rounded : max_gap);
 }
 
 /* A plan's scratch buffer: the execute that finds it free uses it (growing it when its size grew,
