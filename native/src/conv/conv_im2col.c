@@ -449,10 +449,14 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
         w.chunks = (P + nc_max - 1) / nc_max;
     }
     for (int steps = 0; steps < 256 && (images * w.chunks * w.parts) % threads != 0; steps++) {
-        if (band != NULL && w.rows > 1 && (w.rows - 1) * w.tiles >= 8) {
-            w.rows--;
-        } else if (band != NULL && w.rows == 1 && w.tiles > 8) {
-            w.tiles--;
+        /* fewer rows or tiles per chunk, the chunks kept even */
+        const int64_t fewer_rows = band != NULL && w.rows > 1 ? jconv_smaller_even_part(g->out[1], w.rows) : 0;
+        const int64_t fewer_tiles =
+            band != NULL && w.rows == 1 && w.tiles > 1 ? jconv_smaller_even_part(band->row_tiles, w.tiles) : 0;
+        if (fewer_rows * w.tiles >= 8) {
+            w.rows = fewer_rows;
+        } else if (fewer_tiles >= 8) {
+            w.tiles = fewer_tiles;
         } else if (band == NULL && (P + w.chunks) / (w.chunks + 1) >= 8 * GEMM_NR) {
             w.chunks++;
             continue;

@@ -13,6 +13,8 @@
  * values nobody stores (the band is wide enough that they read inside it). */
 #include "im2col_rows.h"
 
+#include "../core/work_ranges.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,8 @@ int im2col_rows_layout_init(const conv_geometry *g, int64_t nc, im2col_rows_layo
         else tiles--;
         im2col_rows_set_chunk(g, layout, rows, tiles);
     }
+    /* the chunks as even as whole rows (or tiles of a row) allow */
+    im2col_rows_set_chunk(g, layout, jconv_even_part(OH, rows), rows > 1 ? tiles : jconv_even_part(row_tiles, tiles));
     return layout->band_floats <= MAX_BAND_FLOATS;
 }
 

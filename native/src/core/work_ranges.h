@@ -26,6 +26,20 @@ typedef struct jconv_work_ranges {
     _Alignas(64) _Atomic uint64_t word[JCONV_MAX_THREADS];
 } jconv_work_ranges;
 
+/* The size of each part when n >= 1 things are cut into as many parts as parts of at most `most`
+ * need, as evenly as whole parts allow: 28 rows at most 9 a part are 4 parts of 7, not 9, 9, 9
+ * and 1 (which gave one of two threads 36 of dl3_atrous's 56 tiles). */
+static inline int64_t jconv_even_part(int64_t n, int64_t most) {
+    const int64_t parts = (n + most - 1) / most;
+    return (n + parts - 1) / parts;
+}
+
+/* The next smaller even part size than `size` (>= 2): the fewest more parts that make one. */
+static inline int64_t jconv_smaller_even_part(int64_t n, int64_t size) {
+    for (int64_t parts = (n + size - 1) / size + 1;; parts++)
+        if ((n + parts - 1) / parts < size) return (n + parts - 1) / parts;
+}
+
 /* Splits count >= 0 items over threads in [1, JCONV_MAX_THREADS] (before the parallel region). */
 void jconv_work_ranges_init(jconv_work_ranges *w, int threads, int64_t count);
 
