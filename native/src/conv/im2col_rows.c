@@ -30,7 +30,9 @@
  * three rounds) reads: tcn_1d (43 panels, no lanes wasted) 0.89-0.92x oneDNN the band way, 0.83-
  * 0.84x the gather; r50_s3_3x3s2 (22 panels, OW 28) 0.59-0.60x the band way, 0.69-0.72x the
  * gather (earlier, in a quieter spell, 0.69x and 0.70-0.72x). 5 sends tcn_1d to the band (5 + 43
- * against 43 x 1.1) and r50_s3_3x3s2 to the gather (5 + 22 against 22 x 1.1 x 32 / 28). */
+ * against 43 x 1.1) and r50_s3_3x3s2 to the gather (5 + 22 against 22 x 1.1 x 32 / 28). With the
+ * band's chunks even (dl3_atrous's were rows 9, 9, 9 and 1), tcn_1d reads 0.90-0.96x the band way
+ * and dl3_atrous 2.56-2.59 ms the band way, 2.46-2.53 the gather: the choices stand. */
 #define GATHER_PANELS_PAIRS 5.0
 
 /* JCONV_IM2COL_B=gather|rows forces one way of forming B (tests, diagnostics): rows skips the cost
