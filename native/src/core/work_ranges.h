@@ -34,10 +34,12 @@ static inline int64_t jconv_even_part(int64_t n, int64_t most) {
     return (n + parts - 1) / parts;
 }
 
-/* The next smaller even part size than `size` (>= 2): the fewest more parts that make one. */
+/* The next smaller even part size of n than `size` (>= 2, itself an even part size of n, as
+ * jconv_even_part gives): that of the fewest parts whose size is below it, ceil(n / (size - 1)) of
+ * them (no search, which a tall map's rows would make millions of steps long). */
 static inline int64_t jconv_smaller_even_part(int64_t n, int64_t size) {
-    for (int64_t parts = (n + size - 1) / size + 1;; parts++)
-        if ((n + parts - 1) / parts < size) return (n + parts - 1) / parts;
+    const int64_t parts = (n + size - 2) / (size - 1);
+    return (n + parts - 1) / parts;
 }
 
 /* Splits count >= 0 items over threads in [1, JCONV_MAX_THREADS] (before the parallel region). */
