@@ -68,14 +68,12 @@ int im2col_rows_layout_init(const conv_geometry *g, int64_t nc, im2col_rows_layo
         const double gather = gemm_kernels_active()->pair != NULL ? GATHER_PANELS_PAIRS : GATHER_PANELS;
         if (gather + panels <= panels * (1.0 + BAND_OVERHEAD) * (double)width / (double)OW) return 0;
     }
-    /* about nc columns per chunk: whole rows, or a long row cut into even pieces */
+    /* about nc columns per chunk: whole rows, or a long row cut into pieces; the chunks as even as
+     * whole rows (or tiles of a row) allow */
     const int64_t target = nc / GEMM_NR > 1 ? nc / GEMM_NR : 1;
-    int64_t rows = target / row_tiles, tiles = row_tiles;
-    if (rows < 1) {
-        const int64_t pieces = (row_tiles + target - 1) / target;
-        rows = 1, tiles = (row_tiles + pieces - 1) / pieces;
-    }
-    if (rows > OH) rows = OH;
+    int64_t rows = target / row_tiles < OH ? target / row_tiles : OH, tiles = row_tiles;
+    if (rows < 1) rows = 1, tiles = jconv_even_part(row_tiles, target);
+    rows = jconv_even_part(OH, rows);
     layout->row_tiles = row_tiles;
     im2col_rows_set_chunk(g, layout, rows, tiles);
     /* fewer rows (then shorter pieces) while the band would not fit half of L2 */
@@ -83,12 +81,10 @@ int im2col_rows_layout_init(const conv_geometry *g, int64_t nc, im2col_rows_layo
     jconv_cache_sizes(&l1d, &l2);
     const int64_t budget = l2 / 2 / (int64_t)sizeof(float);
     while (layout->band_floats > budget && (rows > 1 || tiles > 1)) {
-        if (rows > 1) rows--;
-        else tiles--;
+        if (rows > 1) rows = jconv_smaller_even_part(OH, rows);
+        else tiles = jconv_smaller_even_part(row_tiles, tiles);
         im2col_rows_set_chunk(g, layout, rows, tiles);
     }
-    /* the chunks as even as whole rows (or tiles of a row) allow */
-    im2col_rows_set_chunk(g, layout, jconv_even_part(OH, rows), rows > 1 ? tiles : jconv_even_part(row_tiles, tiles));
     return layout->band_floats <= MAX_BAND_FLOATS;
 }
 
