@@ -99,9 +99,11 @@ static void winograd_desc(jconv_conv_desc *d) {
         threes += d->kernel[i] == 3;
         d->pad_begin[i] = uniform_int(0, 3);
         d->pad_end[i] = uniform_int(0, 2) == 0 ? uniform_int(0, 3) : d->pad_begin[i];
-        d->in_size[i] = uniform_int(d->kernel[i] == 3 && d->pad_begin[i] + d->pad_end[i] < 2 ? 2 : 1, max_in[rank - 1]);
-        if (d->kernel[i] == 3 && d->in_size[i] + d->pad_begin[i] + d->pad_end[i] < 3) d->in_size[i] = 3;
-        d->dilation[i] = d->kernel[i] == 1 ? uniform_int(1, 2) : 1; /* dilation of a 1-tap dim is moot */
+        /* a dilated 3-tap dim now and then: tiled over the input's phases (dilation_phases.c) */
+        d->dilation[i] = d->kernel[i] == 1 ? uniform_int(1, 2) : uniform_int(0, 2) == 0 ? uniform_int(2, 4) : 1;
+        const int64_t reach = d->kernel[i] == 3 ? 2 * d->dilation[i] + 1 : 1; /* the kernel's extent */
+        d->in_size[i] = uniform_int(1, max_in[rank - 1]);
+        if (d->in_size[i] + d->pad_begin[i] + d->pad_end[i] < reach) d->in_size[i] = reach;
     }
     if (threes == 0) d->kernel[rank - 1] = 3, d->dilation[rank - 1] = 1, d->in_size[rank - 1] += 2;
 }
@@ -145,11 +147,12 @@ static void check_shape(const jconv_conv_desc *d, int c) {
             err = fabs(y[i] - want);
             if (!(err <= tolerance)) bad = i;
         }
-        CHECK(bad < 0, "case %d rank %d N=%lld IC=%lld OC=%lld g=%lld in %lldx%lldx%lld k %lldx%lldx%lld pad %lld-%lld "
+        CHECK(bad < 0, "case %d rank %d N=%lld IC=%lld OC=%lld g=%lld in %lldx%lldx%lld k %lldx%lldx%lld dil %lldx%lldx%lld pad %lld-%lld "
               "%s bias=%d residual=%d relu=%d: output %lld off by %g",
               c, (int)d->spatial_rank, (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels,
               (long long)d->groups, (long long)d->in_size[0], (long long)d->in_size[1], (long long)d->in_size[2],
-              (long long)d->kernel[0], (long long)d->kernel[1], (long long)d->kernel[2], (long long)d->pad_begin[0],
+              (long long)d->kernel[0], (long long)d->kernel[1], (long long)d->kernel[2], (long long)d->dilation[0],
+              (long long)d->dilation[1], (long long)d->dilation[2], (long long)d->pad_begin[0],
               (long long)d->pad_end[0], jconv_algorithm_name(variants[v]), with_bias, with_residual, with_relu,
               (long long)bad, err);
         jconv_conv_plan_destroy(plan);
@@ -285,9 +288,7 @@ static void test_declined(void) {
     d.kernel[0] = d.kernel[1] = 3;
     d.stride[1] = 2;
     expect_declined(&d, "stride 2");
-    d.stride[1] = 1, d.dilation[0] = 2;
-    expect_declined(&d, "dilation 2");
-    d.dilation[0] = 1, d.kernel[0] = 5;
+    d.stride[1] = 1, d.kernel[0] = 5;
     expect_declined(&d, "a 5x3 kernel");
     d.kernel[0] = d.kernel[1] = 1;
     expect_declined(&d, "a 1x1 kernel");

@@ -108,8 +108,8 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst);
 
-/* Winograd F(m, 3) (conv_winograd.c): 3-tap kernels with stride 1 and dilation 1 in the dims they span
- * (1-tap kernels, stride 1, in the others), not transposed. tile_size is m for a Winograd algorithm,
+/* Winograd F(m, 3) (conv_winograd.c): 3-tap kernels with stride 1 in the dims they span, any
+ * dilation (1-tap kernels, stride 1, in the others), not transposed. tile_size is m for a Winograd algorithm,
  * 0 otherwise. prepare transforms the weights (and prepares im2col, the path for non-finite data). */
 int conv_winograd_supports(const conv_geometry *geometry);
 int conv_winograd_tile_size(jconv_algorithm algorithm);

@@ -82,14 +82,12 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
                           (long long)DEPTHWISE_MAX_PADDED_PLANE, DEPTHWISE_PADDED_FACTOR, DEPTHWISE_PADDED_FLOOR);
     if (conv_winograd_tile_size(algorithm) > 0 && !conv_winograd_supports(geometry))
         return jconv_fail(JCONV_UNSUPPORTED,
-                          "algorithm %s needs a convolution (not transposed) with kernel 3, stride 1 and dilation 1 "
-                          "in every dim whose kernel is not 1 (got kernel %lldx%lldx%lld, stride %lldx%lldx%lld, "
-                          "dilation %lldx%lldx%lld)",
+                          "algorithm %s needs a convolution (not transposed) with kernel 3 in every dim whose kernel "
+                          "is not 1 and stride 1 in every dim (got kernel %lldx%lldx%lld, stride %lldx%lldx%lld)",
                           jconv_algorithm_name(algorithm), (long long)geometry->kernel[0],
                           (long long)geometry->kernel[1], (long long)geometry->kernel[2],
                           (long long)geometry->stride[0], (long long)geometry->stride[1],
-                          (long long)geometry->stride[2], (long long)geometry->dilation[0],
-                          (long long)geometry->dilation[1], (long long)geometry->dilation[2]);
+                          (long long)geometry->stride[2]);
     conv_execute_fn execute = algorithm_kernel(algorithm, geometry->transposed);
     if (execute == NULL)
         return jconv_fail(JCONV_UNSUPPORTED, "algorithm %s is not built yet%s", jconv_algorithm_name(algorithm),

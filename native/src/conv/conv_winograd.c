@@ -11,12 +11,15 @@
  * With enough tiles each thread runs its own blocks (its range of them first, then what is left
  * of the others': work_ranges.h); otherwise all threads split each phase.
  * Edge tiles read zeros outside the input and write only what lies inside the output: no padded
- * copy of the input is made.
+ * copy of the input is made. A dilated kernel tiles the input's dilation phases instead, an
+ * undilated convolution of their own (dilation_phases.h): the input is copied into them and the
+ * outputs back (0.25 ms of dl3_atrous's 1.8).
  *
  * Finite data only: an input or weight that is inf or NaN, or so large that the transforms' growth
  * could overflow where the direct sum does not, sends the call to the im2col path (prepared beside),
  * so non-finite values propagate exactly as in PyTorch. */
 #include "../core/work_ranges.h"
+#include "dilation_phases.h"
 #include "winograd.h"
 #include "winograd_matrices.h"
 
@@ -25,7 +28,9 @@
 #include <string.h>
 
 struct winograd_plan {
-    winograd_layout layout;
+    winograd_layout layout; /* of `tiled` */
+    int dilated;            /* tiles over the input's dilation phases (dilation_phases.h) */
+    conv_geometry inner;    /* those phases' undilated convolution, when dilated */
     float *weights;        /* U: [group][position][M panel][ICg][MR] */
     int64_t tile_bytes;    /* V and M bytes per tile */
     int weights_finite;    /* finite, and small enough that U cannot overflow */
@@ -52,7 +57,7 @@ int conv_winograd_supports(const conv_geometry *g) {
     int transformed = 0;
     for (int dim = 0; dim < 3; dim++) {
         if (g->stride[dim] != 1) return 0;
-        if (g->kernel[dim] == 3 && g->dilation[dim] == 1) {
+        if (g->kernel[dim] == 3) { /* a dilated one over the input's phases */
             transformed++;
         } else if (g->kernel[dim] != 1) {
             return 0;
@@ -111,6 +116,11 @@ double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return w
  * multiply-add of the direct sum in the same units. */
 #define WINOGRAD_TRANSFORM_COST 40.0
 #define IM2COL_COST_PER_MAC 0.9
+/* A dilated kernel's copies into and out of its phases, per element of the phases' input and
+ * output: what a dilated layer took beyond its phases' convolution run on its own (2 threads:
+ * dl3_atrous 0.25 ms for 0.46 M elements, tcn_1d 0.9-1.1 ms for 2.1 M, the tiles also running
+ * slower on freshly copied phases), 0.5 ns per element, 100-150 units. */
+#define PHASE_COPY_COST 150.0
 
 static double winograd_cost(const conv_geometry *g, int m) {
     double positions = 1.0, tiles = 1.0;
@@ -126,6 +136,10 @@ static double winograd_cost(const conv_geometry *g, int m) {
 
 jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
     if (!conv_winograd_supports(g)) return JCONV_ALGO_AUTO;
+    conv_geometry inner;
+    const int dilated = dilation_phases_needed(g);
+    if (dilated && dilation_phases_geometry(g, &inner) != JCONV_OK) return JCONV_ALGO_AUTO;
+    const double copies = dilated ? PHASE_COPY_COST * ((double)inner.src_elements + (double)inner.dst_elements) : 0.0;
     int rank = 0;
     for (int dim = 0; dim < 3; dim++) rank += g->kernel[dim] == 3;
     const double macs = (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2] *
@@ -138,7 +152,7 @@ jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
     for (int v = 0; v < 3; v++) {
         const int m = 2 * (v + 1);
         if (error_bound(m, rank, g->in_channels_per_group) > JCONV_AUTO_ERROR_BOUND) continue;
-        const double cost = winograd_cost(g, m);
+        const double cost = winograd_cost(dilated ? &inner : g, m) + copies;
         if (cost < best_cost) best_cost = cost, best = variants[v];
     }
     return best;
@@ -179,6 +193,12 @@ jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
     if (wp == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate a Winograd plan");
     memset(wp, 0, sizeof *wp);
     plan->winograd = wp;
+    wp->dilated = dilation_phases_needed(g);
+    if (wp->dilated) {
+        const jconv_status status = dilation_phases_geometry(g, &wp->inner);
+        if (status != JCONV_OK) return status;
+    }
+    const conv_geometry *tiled = wp->dilated ? &wp->inner : g;
     winograd_layout *w = &wp->layout;
     /* per dim: its matrices, and how much the transforms can grow a value (the product of the
      * matrices' row norms over the transformed dims) for the overflow guard */
@@ -200,7 +220,7 @@ jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
         }
         w->tile_out[dim] = w->transformed[dim] ? md : 1;
         w->tile_in[dim] = w->transformed[dim] ? md + 2 : 1;
-        w->tiles[dim] = (g->out[dim] + w->tile_out[dim] - 1) / w->tile_out[dim];
+        w->tiles[dim] = (tiled->out[dim] + w->tile_out[dim] - 1) / w->tile_out[dim];
         w->positions *= w->tile_in[dim];
         w->tiles_per_image *= w->tiles[dim]; /* <= the output plane: cannot overflow */
     }
@@ -313,8 +333,10 @@ void winograd_lanes_init(const winograd_layout *w, const conv_geometry *g, int64
 /* One call's constants and buffers. */
 typedef struct winograd_call {
     const struct jconv_conv_plan *plan;
+    const conv_geometry *g; /* the tiled convolution: the plan's, or its dilation phases' */
     const winograd_layout *w;
     const float *src, *residual;
+    const jconv_post_ops *post_ops;
     float *dst;
     winograd_input_fn input;
     winograd_output_fn output;
@@ -332,7 +354,7 @@ typedef struct winograd_block {
 
 /* Phase 1, items [begin, end) of (input channel, 16 tiles): V[pos][16 tiles][ic] panels. */
 static void input_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end, float *scratch) {
-    const conv_geometry *g = &call->plan->geometry;
+    const conv_geometry *g = call->g;
     const int64_t ICg = g->in_channels_per_group, nb = b->nt / WINOGRAD_LANES;
     for (int64_t item = begin; item < end; item++) {
         const int64_t ic = item / b->groups_of_16, jb = item % b->groups_of_16;
@@ -343,7 +365,7 @@ static void input_phase(const winograd_call *call, const winograd_block *b, int6
 
 /* Phase 2, items of (position, 6-row panel of output channels): M[pos] = U[pos] x V[pos]. */
 static void gemm_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end) {
-    const conv_geometry *g = &call->plan->geometry;
+    const conv_geometry *g = call->g;
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = call->w->positions;
     const int64_t nb = b->nt / WINOGRAD_LANES, width = b->groups_of_16 * WINOGRAD_LANES;
     for (int64_t item = begin; item < end; item++) {
@@ -374,12 +396,12 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
 /* Phase 3, items of (output channel, 16 tiles): the output transform with the post-ops. */
 static void output_phase(const winograd_call *call, const winograd_block *b, int64_t begin, int64_t end, float *scratch) {
     const struct jconv_conv_plan *plan = call->plan;
-    const int64_t OCg = plan->geometry.out_channels_per_group;
+    const int64_t OCg = call->g->out_channels_per_group;
     for (int64_t item = begin; item < end; item++) {
         const int64_t oc = item / b->groups_of_16, jb = item % b->groups_of_16;
         const int64_t channel = b->group * OCg + oc;
-        call->output(call->w, &plan->geometry, b->m + oc * b->nt + jb * WINOGRAD_LANES, OCg * b->nt, channel, &b->at[jb],
-                     plan->bias != NULL ? plan->bias[channel] : 0.0f, call->residual, &plan->post_ops, call->dst,
+        call->output(call->w, call->g, b->m + oc * b->nt + jb * WINOGRAD_LANES, OCg * b->nt, channel, &b->at[jb],
+                     plan->bias != NULL ? plan->bias[channel] : 0.0f, call->residual, call->post_ops, call->dst,
                      scratch);
     }
 }
@@ -408,7 +430,7 @@ static void start_block(const winograd_call *call, winograd_block *b, int thread
     split(b->groups_of_16, thread, threads, &begin, &end);
     for (int64_t jb = begin; jb < end; jb++) {
         const int64_t first = jb * WINOGRAD_LANES;
-        winograd_lanes_init(call->w, &call->plan->geometry, b->t_start + first,
+        winograd_lanes_init(call->w, call->g, b->t_start + first,
                             b->lanes - first < WINOGRAD_LANES ? b->lanes - first : WINOGRAD_LANES, &b->at[jb]);
     }
 }
@@ -416,16 +438,21 @@ static void start_block(const winograd_call *call, winograd_block *b, int thread
 jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                    float *dst) {
     const struct winograd_plan *wp = plan->winograd;
-    const conv_geometry *g = &plan->geometry;
     const int threads = jconv_threads();
     if (!wp->weights_finite) return conv_im2col_execute(plan, src, residual, dst);
-    const uint32_t bits = max_abs_bits(src, g->src_elements, threads);
+    const uint32_t bits = max_abs_bits(src, plan->geometry.src_elements, threads);
     float max_input;
     memcpy(&max_input, &bits, sizeof max_input);
     if (bits >= 0x7f800000u || (double)max_input > wp->input_limit) return conv_im2col_execute(plan, src, residual, dst);
 
-    winograd_call call = {plan, &wp->layout, src, residual, dst, NULL, NULL, gemm_kernels_active(), gemm_blocks().kc,
-                          (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR, g->batch * wp->layout.tiles_per_image};
+    /* Dilated: the tiles run over the phases (the bias and, without a residual, the activation
+     * applied there), copied back with the residual. */
+    const conv_geometry *g = wp->dilated ? &wp->inner : &plan->geometry;
+    static const jconv_post_ops no_post_ops = {JCONV_ACTIVATION_NONE, 0.0f, 0.0f, 0};
+    winograd_call call = {plan, g, &wp->layout, src, residual,
+                          wp->dilated && residual != NULL ? &no_post_ops : &plan->post_ops, dst, NULL, NULL,
+                          gemm_kernels_active(), gemm_blocks().kc, (g->out_channels_per_group + GEMM_MR - 1) / GEMM_MR,
+                          g->batch * wp->layout.tiles_per_image};
     transforms(&call.input, &call.output);
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = wp->layout.positions;
     /* Enough tiles for two 16-tile groups per thread: each thread runs its own blocks, no barrier.
@@ -439,13 +466,23 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     /* each block's lane descriptions, in floats' worth of bytes (a multiple of 64 bytes) */
     const size_t lanes_floats = (sizeof(winograd_lanes) * (size_t)(nt / WINOGRAD_LANES) + 63) / 64 * 16;
     /* per thread: its block when independent, its tile scratch, a gap (jconv_thread_stride); then
-     * the shared block when not */
+     * the shared block when not; then, dilated, the phases' input and output and a row per thread */
     const size_t block_floats = v_floats + m_floats + lanes_floats;
     const size_t stride = jconv_thread_stride((independent ? block_floats : 0) + tile_floats, threads);
+    const size_t tiles_floats = stride * (size_t)threads + (independent ? 0 : block_floats);
+    const size_t phases_in = wp->dilated ? ((size_t)g->src_elements + 15) / 16 * 16 : 0;
+    const size_t phases_out = wp->dilated ? ((size_t)g->dst_elements + 15) / 16 * 16 : 0;
+    const size_t row_stride = ((size_t)plan->geometry.out[2] + 15) / 16 * 16;
+    const size_t rows = wp->dilated ? row_stride * (size_t)threads : 0;
     int shared;
-    float *memory = jconv_scratch_acquire(
-        plan->scratch, (stride * (size_t)threads + (independent ? 0 : block_floats)) * sizeof(float), &shared);
+    float *memory = jconv_scratch_acquire(plan->scratch, (tiles_floats + phases_in + phases_out + rows) * sizeof(float),
+                                          &shared);
     if (memory == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the Winograd tile buffers");
+    if (wp->dilated) {
+        float *in = memory + tiles_floats;
+        dilation_phases_split(&plan->geometry, g, src, in, threads);
+        call.src = in, call.residual = NULL, call.dst = in + phases_in;
+    }
 
     /* independent: blocks of nt tiles per group, each thread its own range of them first, then
      * what is left of the others' (work_ranges.h) */
@@ -488,6 +525,9 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
                 }
         }
     }
+    if (wp->dilated)
+        dilation_phases_merge(&plan->geometry, g, call.dst, residual, &plan->post_ops, dst,
+                              memory + tiles_floats + phases_in + phases_out, (int64_t)row_stride, threads);
     jconv_scratch_release(plan->scratch, memory, shared);
     return JCONV_OK;
 }

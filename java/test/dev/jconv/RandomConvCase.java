@@ -47,10 +47,9 @@ final class RandomConvCase {
                 d[i] = r.nextInt(4) == 0 ? r.nextInt(2, 4) : 1;
                 pb[i] = r.nextInt(4);
                 pe[i] = r.nextInt(3) == 0 ? r.nextInt(4) : pb[i];
-                if (seed % 4 == 3) { // Winograd's shapes: 3-tap (now and then 1-tap) kernels, stride 1
+                if (seed % 4 == 3) { // Winograd's shapes: 3-tap (now and then 1-tap) kernels, stride 1, any dilation
                     k[i] = r.nextInt(5) == 0 ? 1 : 3;
                     s[i] = 1;
-                    if (k[i] == 3) d[i] = 1;
                 }
                 fits &= d[i] * (k[i] - 1) + 1 <= in[i] + pb[i] + pe[i];
             }
@@ -69,12 +68,12 @@ final class RandomConvCase {
         this.bias = r.nextBoolean() ? values(r, (int) weightShape[0]) : null;
     }
 
-    /** Whether the Winograd algorithms take this shape: kernels of 3 (dilation 1) or 1, stride 1. */
+    /** Whether the Winograd algorithms take this shape: kernels of 3 (any dilation) or 1, stride 1. */
     boolean winogradCan() {
         boolean anyThree = false;
         for (int i = 0; i < stride.length; i++) {
             long k = weightShape[2 + i];
-            if (stride[i] != 1 || !(k == 1 || (k == 3 && dilation[i] == 1))) return false;
+            if (stride[i] != 1 || !(k == 1 || k == 3)) return false;
             anyThree |= k == 3;
         }
         return anyThree;
