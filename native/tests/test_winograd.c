@@ -103,6 +103,34 @@ static void test_hand_computed_dilated(void) {
     }
 }
 
+/* A dilation far beyond the output (3-D, 1000 in each dim, 3 outputs along W): only the phases
+ * with an output are made, not 10^9 of them; against the reference. */
+static void test_huge_dilation(void) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 3);
+    d.in_channels = 2, d.out_channels = 3;
+    for (int i = 0; i < 3; i++) {
+        d.in_size[i] = i == 2 ? 3 : 1;
+        d.kernel[i] = 3;
+        d.dilation[i] = 1000;
+        d.pad_begin[i] = d.pad_end[i] = 1000;
+    }
+    int64_t out[3];
+    CHECK(jconv_conv_output_size(&d, out) == JCONV_OK && out[0] == 1 && out[2] == 3, "%s", jconv_last_error());
+    const int64_t nd = conv_dst_count(&d, out);
+    float *x = random_floats(conv_src_count(&d)), *w = random_floats(conv_weight_count(&d)), y[3 * 3];
+    double ref[3 * 3];
+    conv_reference(&d, out, x, w, NULL, ref);
+    for (int v = 0; v < 3; v++) {
+        CHECK(jconv_conv(&d, x, w, NULL, variants[v], NULL, NULL, y) == JCONV_OK, "%s: %s",
+              jconv_algorithm_name(variants[v]), jconv_last_error());
+        for (int64_t i = 0; i < nd; i++)
+            CHECK(fabs(y[i] - ref[i]) < 1e-5, "%s: huge dilation, output %lld off by %g", jconv_algorithm_name(variants[v]),
+                  (long long)i, fabs(y[i] - ref[i]));
+    }
+    free(x), free(w);
+}
+
 /* A dilated layer with the residual in dst itself (the copy back reads each residual element before
  * it writes it): the same bits as with the residual apart. */
 static void test_dilated_residual_in_place(void) {
@@ -359,6 +387,7 @@ int main(int argc, char **argv) {
     test_hand_computed();
     test_hand_computed_dilated();
     test_dilated_residual_in_place();
+    test_huge_dilation();
     test_random_shapes(cases);
     test_accuracy();
     test_non_finite();

@@ -3,8 +3,10 @@
  * d (i + k) + r - pad, k = 0..K-1, so the outputs of phase r are a plain convolution, no padding,
  * of the sequence x_r[j] = x[d j + r - pad] (zero outside the input). Every phase (per dim) is
  * ceil(out / d) outputs long and reads ceil(out / d) + K - 1 inputs; the phases of an image become
- * images of the inner batch. Dims with a 1-tap kernel have one phase (their padding is
- * materialised the same way). The convolution itself is unchanged: the same taps, the same sums. */
+ * images of the inner batch. A dilation beyond the output's length leaves one output per phase:
+ * only the phases with an output are made (a tiny map with a huge dilation stays small). Dims
+ * with a 1-tap kernel have one phase (their padding is materialised the same way). The
+ * convolution itself is unchanged: the same taps, the same sums. */
 #include "dilation_phases.h"
 
 #include <string.h>
@@ -18,19 +20,24 @@ int dilation_phases_needed(const conv_geometry *g) {
     return 0;
 }
 
-static int64_t phases_along(const conv_geometry *g, int dim) { return g->kernel[dim] > 1 ? g->dilation[dim] : 1; }
+/* Along dim: the step between a phase's inputs (and outputs), and the phases with an output. */
+static int64_t step_along(const conv_geometry *g, int dim) { return g->kernel[dim] > 1 ? g->dilation[dim] : 1; }
+static int64_t phases_along(const conv_geometry *g, int dim) {
+    const int64_t step = step_along(g, dim);
+    return step < g->out[dim] ? step : g->out[dim];
+}
 
 jconv_status dilation_phases_geometry(const conv_geometry *g, conv_geometry *inner) {
     *inner = *g;
     int64_t phases = 1, in_plane = 1, out_plane = 1, images, src_planes, dst_planes;
     int fits = 1;
     for (int dim = 0; dim < 3; dim++) {
-        const int64_t d = phases_along(g, dim);
+        const int64_t d = step_along(g, dim);
         inner->out[dim] = (g->out[dim] + d - 1) / d;
         inner->in[dim] = inner->out[dim] + g->kernel[dim] - 1;
         inner->pad_begin[dim] = inner->pad_end[dim] = 0;
         inner->dilation[dim] = 1;
-        fits = fits && jconv_multiply_checked(phases, d, &phases) &&
+        fits = fits && jconv_multiply_checked(phases, phases_along(g, dim), &phases) &&
                jconv_multiply_checked(in_plane, inner->in[dim], &in_plane) &&
                jconv_multiply_checked(out_plane, inner->out[dim], &out_plane);
     }
@@ -121,16 +128,17 @@ static inline __attribute__((always_inline)) void interleave(float *restrict to,
             for (j = 0; j < n; j++) to[d * j + r] = from[r * stride + j];
 }
 
-/* One input row (NULL: outside the input, zeros) into the d phase rows of L floats at to, stride
- * apart: phase r's j-th is x[d j + r - pad], zero outside [0, size). */
-static void split_row(float *to, int64_t stride, const float *x, int64_t d, int64_t pad, int64_t size, int64_t L) {
-    /* [lo, hi): the j whose d inputs all lie inside */
+/* One input row (NULL: outside the input, zeros) into the first `phases` (<= d) of its d phase
+ * rows, L floats each, stride apart: phase r's j-th is x[d j + r - pad], zero outside [0, size). */
+static void split_row(float *to, int64_t stride, const float *x, int64_t d, int64_t phases, int64_t pad, int64_t size,
+                      int64_t L) {
+    /* [lo, hi): the j whose d inputs all lie inside (all d phases made, or none of the j) */
     int64_t lo = (pad + d - 1) / d, hi = size + pad >= d ? (size + pad) / d : 0;
-    if (x == NULL) lo = hi = 0;
+    if (x == NULL || phases < d) lo = hi = 0;
     if (hi > L) hi = L;
     if (lo > hi) lo = hi;
     if (hi > lo) deinterleave(to + lo, stride, x + d * lo - pad, d, hi - lo);
-    for (int64_t r = 0; r < d; r++)
+    for (int64_t r = 0; r < phases; r++)
         for (int64_t j = lo > 0 ? 0 : hi; j < L; j = j + 1 == lo ? hi : j + 1) { /* the rest: [0, lo), [hi, L) */
             const int64_t s = d * j + r - pad;
             to[r * stride + j] = x != NULL && s >= 0 && s < size ? x[s] : 0.0f;
@@ -144,6 +152,7 @@ static void split_row(float *to, int64_t stride, const float *x, int64_t d, int6
 void dilation_phases_split(const conv_geometry *g, const conv_geometry *inner, const float *src, float *phases,
                            int threads) {
     const int64_t D[3] = {phases_along(g, 0), phases_along(g, 1), phases_along(g, 2)};
+    const int64_t S[3] = {step_along(g, 0), step_along(g, 1), step_along(g, 2)};
     const int64_t per_image = D[0] * D[1] * D[2], C = g->in_channels;
     const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];
     const int64_t *L = inner->in, inner_plane = L[0] * L[1] * L[2];
@@ -156,10 +165,11 @@ void dilation_phases_split(const conv_geometry *g, const conv_geometry *inner, c
         float *to = phases + ((n * per_image + (rd * D[1] + rh) * D[2]) * C + c) * inner_plane;
         for (int64_t jd = 0; jd < L[0]; jd++)
             for (int64_t jh = 0; jh < L[1]; jh++) {
-                const int64_t sd = D[0] * jd + rd - g->pad_begin[0], sh = D[1] * jh + rh - g->pad_begin[1];
+                const int64_t sd = S[0] * jd + rd - g->pad_begin[0], sh = S[1] * jh + rh - g->pad_begin[1];
                 const int inside = sd >= 0 && sd < g->in[0] && sh >= 0 && sh < g->in[1];
                 split_row(to + (jd * L[1] + jh) * L[2], C * inner_plane,
-                          inside ? x + (sd * g->in[1] + sh) * g->in[2] : NULL, D[2], g->pad_begin[2], g->in[2], L[2]);
+                          inside ? x + (sd * g->in[1] + sh) * g->in[2] : NULL, S[2], D[2], g->pad_begin[2],
+                          g->in[2], L[2]);
             }
     }
 }
@@ -168,10 +178,12 @@ void dilation_phases_merge(const conv_geometry *g, const conv_geometry *inner, c
                            const float *residual, const jconv_post_ops *post_ops, float *dst, float *rows,
                            int64_t rows_stride, int threads) {
     const int64_t D[3] = {phases_along(g, 0), phases_along(g, 1), phases_along(g, 2)};
+    const int64_t S[3] = {step_along(g, 0), step_along(g, 1), step_along(g, 2)};
     const int64_t per_image = D[0] * D[1] * D[2], OC = g->out_channels;
     const int64_t *O = g->out, out_plane = O[0] * O[1] * O[2];
     const int64_t *I = inner->out, inner_plane = I[0] * I[1] * I[2];
-    const int64_t whole = O[2] / D[2]; /* the j with all d outputs d j + r inside the row */
+    /* the j with all d outputs d j + r inside the row (none when d > the row: one output per phase) */
+    const int64_t whole = O[2] / S[2];
     (void)threads;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
@@ -181,15 +193,15 @@ void dilation_phases_merge(const conv_geometry *g, const conv_geometry *inner, c
             const int64_t oc = item % OC, rh = item / OC % D[1], rd = item / OC / D[1] % D[0], n = item / OC / D[1] / D[0];
             /* the W phases of (rd, rh), OC planes apart */
             const float *from_phases = phases + ((n * per_image + (rd * D[1] + rh) * D[2]) * OC + oc) * inner_plane;
-            for (int64_t od = rd; od < O[0]; od += D[0])
-                for (int64_t oh = rh; oh < O[1]; oh += D[1]) {
-                    const float *from = from_phases + (od / D[0] * I[1] + oh / D[1]) * I[2];
+            for (int64_t od = rd; od < O[0]; od += S[0])
+                for (int64_t oh = rh; oh < O[1]; oh += S[1]) {
+                    const float *from = from_phases + (od / S[0] * I[1] + oh / S[1]) * I[2];
                     const int64_t offset = (n * OC + oc) * out_plane + (od * O[1] + oh) * O[2];
                     /* with a residual, into the row first: residual may alias dst, and each of its
                      * elements is read before the same element of dst is written */
                     float *to = residual != NULL ? row : dst + offset;
-                    interleave(to, from, OC * inner_plane, D[2], whole);
-                    for (int64_t r = 0; whole * D[2] + r < O[2]; r++) to[whole * D[2] + r] = from[r * OC * inner_plane + whole];
+                    if (whole > 0) interleave(to, from, OC * inner_plane, S[2], whole);
+                    for (int64_t r = 0; whole * S[2] + r < O[2]; r++) to[whole * S[2] + r] = from[r * OC * inner_plane + whole];
                     if (residual == NULL) continue;
                     for (int64_t i = 0; i < O[2]; i++) dst[offset + i] = row[i] + residual[offset + i];
                     conv_row_activate(post_ops, dst + offset, O[2]);
