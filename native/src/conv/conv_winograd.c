@@ -109,6 +109,25 @@ static double error_bound(int m, int rank, int64_t in_channels_per_group) {
 
 double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return wp->error_bound; }
 
+/* The tiles to put in one block: at most the budget, balanced over the blocks a range needs. */
+static int64_t block_tiles(int64_t tiles, int64_t tile_bytes, int64_t budget) {
+    int64_t most = budget / tile_bytes / WINOGRAD_LANES * WINOGRAD_LANES;
+    if (most > WINOGRAD_MAX_BLOCK_TILES) most = WINOGRAD_MAX_BLOCK_TILES;
+    if (most < WINOGRAD_LANES) most = WINOGRAD_LANES;
+    const int64_t blocks = (tiles + most - 1) / most;
+    const int64_t per_block = (tiles + blocks - 1) / blocks;
+    return (per_block + WINOGRAD_LANES - 1) / WINOGRAD_LANES * WINOGRAD_LANES;
+}
+
+/* How a call cuts its `total` tiles into blocks of the returned size: with enough tiles for two
+ * 16-tile groups per thread, each thread runs its own blocks, no barrier (*independent); with
+ * fewer (small maps at batch 1), all threads share each block, phase by phase. */
+static int64_t block_size(int64_t total, int64_t tile_bytes, int threads, int *independent) {
+    *independent = threads == 1 || total >= (int64_t)threads * 2 * WINOGRAD_LANES;
+    return *independent ? block_tiles((total + threads - 1) / threads, tile_bytes, WINOGRAD_BLOCK_BYTES)
+                        : block_tiles(total, tile_bytes, WINOGRAD_BLOCK_BYTES * (int64_t)threads);
+}
+
 /* AUTO's cost model, in multiply-adds (calibrated with jconv_bench on the suite's 3x3 layers,
  * 1 and 2 threads, see native/docs/WINOGRAD.md): a Winograd tile position costs its GEMM share,
  * ICg x OCg, plus the transforms, gathers and scatters, about WINOGRAD_TRANSFORM_COST per
@@ -116,6 +135,17 @@ double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return w
  * multiply-add of the direct sum in the same units. */
 #define WINOGRAD_TRANSFORM_COST 40.0
 #define IM2COL_COST_PER_MAC 0.9
+/* U (the transformed weights) is read once per tile block. Past 16 MiB (half of this machine's
+ * 32 MiB L3, which both threads' blocks share) its re-reads, by every block after the first, cost
+ * WINOGRAD_U_REREAD_COST per float. Few tiles per block make them the bound: with 1024 input
+ * channels a 16-tile block's V alone fills L2, and a 1024-channel 3x3 layer on 14x14 (4 blocks,
+ * 64 MiB of U in F(2,3)) ran F(2,3) in 14.3 ms against im2col's 10.9, 2048 channels on 33x33 with
+ * dilation 6 (20 blocks, 32 MiB) 45 ms against 34 (2 threads). 15 sends those to im2col and keeps
+ * 512 channels with dilation 4 on 28x28 (3 re-reads of 36 MiB) on F(4,3): 7.9 ms against im2col's
+ * 9.5. A smaller U is taken to stay in cache: dl3_atrous's F(4,3) (9 MiB, 4 blocks) runs in 1.6 ms
+ * against F(2,3)'s 2.2, which a cost on its re-reads would choose. */
+#define WINOGRAD_U_CACHED_BYTES (16.0 * 1024 * 1024)
+#define WINOGRAD_U_REREAD_COST 15.0
 /* A dilated kernel's copies into and out of its phases, per element of the phases' input and
  * output: what a dilated layer took beyond its phases' convolution run on its own (2 threads:
  * dl3_atrous 0.25 ms for 0.46 M elements, tcn_1d 0.9-1.1 ms for 2.1 M, the tiles also running
@@ -123,15 +153,24 @@ double conv_winograd_plan_error_bound(const struct winograd_plan *wp) { return w
 #define PHASE_COPY_COST 150.0
 
 static double winograd_cost(const conv_geometry *g, int m) {
-    double positions = 1.0, tiles = 1.0;
+    int64_t positions = 1, tiles = g->batch; /* tiles <= the output's elements: no overflow */
     for (int dim = 0; dim < 3; dim++) {
         const int transformed = g->kernel[dim] == 3, md = tile_along(dim, m);
         positions *= transformed ? md + 2 : 1;
-        tiles *= transformed ? (double)((g->out[dim] + md - 1) / md) : (double)g->out[dim];
+        tiles *= transformed ? (g->out[dim] + md - 1) / md : g->out[dim];
     }
-    const double lanes = ceil(tiles * (double)g->batch / WINOGRAD_LANES) * WINOGRAD_LANES;
+    const double lanes = ceil((double)tiles / WINOGRAD_LANES) * WINOGRAD_LANES;
     const double ic = (double)g->in_channels_per_group, oc = (double)g->out_channels_per_group;
-    return (double)g->groups * positions * lanes * (ic * oc + WINOGRAD_TRANSFORM_COST * (ic + oc));
+    double cost = (double)g->groups * (double)positions * lanes * (ic * oc + WINOGRAD_TRANSFORM_COST * (ic + oc));
+    /* U read again by every block after the first, when it is too large to stay in cache */
+    const double u_floats = (double)g->groups * (double)positions * ic * oc;
+    if (u_floats * sizeof(float) > WINOGRAD_U_CACHED_BYTES) {
+        int independent;
+        const int64_t tile_bytes = positions * (g->in_channels_per_group + g->out_channels_per_group) * (int64_t)sizeof(float);
+        const int64_t nt = block_size(tiles, tile_bytes, jconv_threads(), &independent);
+        cost += (double)((tiles + nt - 1) / nt - 1) * u_floats * WINOGRAD_U_REREAD_COST;
+    }
+    return cost;
 }
 
 jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
@@ -406,16 +445,6 @@ static void output_phase(const winograd_call *call, const winograd_block *b, int
     }
 }
 
-/* The tiles to put in one block: at most the budget, balanced over the blocks a range needs. */
-static int64_t block_tiles(int64_t tiles, int64_t tile_bytes, int64_t budget) {
-    int64_t most = budget / tile_bytes / WINOGRAD_LANES * WINOGRAD_LANES;
-    if (most > WINOGRAD_MAX_BLOCK_TILES) most = WINOGRAD_MAX_BLOCK_TILES;
-    if (most < WINOGRAD_LANES) most = WINOGRAD_LANES;
-    const int64_t blocks = (tiles + most - 1) / most;
-    const int64_t per_block = (tiles + blocks - 1) / blocks;
-    return (per_block + WINOGRAD_LANES - 1) / WINOGRAD_LANES * WINOGRAD_LANES;
-}
-
 static void split(int64_t items, int thread, int threads, int64_t *begin, int64_t *end) {
     *begin = items * thread / threads;
     *end = items * (thread + 1) / threads;
@@ -455,12 +484,8 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
                           g->batch * wp->layout.tiles_per_image};
     transforms(&call.input, &call.output);
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, P = wp->layout.positions;
-    /* Enough tiles for two 16-tile groups per thread: each thread runs its own blocks, no barrier.
-     * Fewer (small maps at batch 1): all threads share each block, phase by phase. */
-    const int independent = threads == 1 || call.total >= (int64_t)threads * 2 * WINOGRAD_LANES;
-    const int64_t per_thread_tiles = independent ? (call.total + threads - 1) / threads : call.total;
-    const int64_t nt = independent ? block_tiles(per_thread_tiles, wp->tile_bytes, WINOGRAD_BLOCK_BYTES)
-                                   : block_tiles(call.total, wp->tile_bytes, WINOGRAD_BLOCK_BYTES * (int64_t)threads);
+    int independent;
+    const int64_t nt = block_size(call.total, wp->tile_bytes, threads, &independent);
     const size_t v_floats = (size_t)(P * nt * ICg), m_floats = (size_t)(P * OCg * nt);
     const size_t tile_floats = (size_t)(P * WINOGRAD_LANES);
     /* each block's lane descriptions, in floats' worth of bytes (a multiple of 64 bytes) */
