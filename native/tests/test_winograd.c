@@ -356,6 +356,38 @@ static void expect_declined(const jconv_conv_desc *d, const char *what) {
     jconv_conv_plan_destroy(plan);
 }
 
+/* auto's choice on three shapes the cost model was calibrated on (conv_winograd.c): a dilated 3x3
+ * layer takes F(4,3) over its phases; a 1-D one with dilation 4 whose copies cost more than the
+ * tiles save, and a 1024-channel layer whose U (64 MiB in F(2,3)) is re-read by every tile block,
+ * stay on im2col. */
+static void expect_auto(int rank, int64_t channels, int64_t size, int64_t dilation, const char *want) {
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, rank);
+    d.in_channels = d.out_channels = channels;
+    for (int i = 0; i < rank; i++) {
+        d.in_size[i] = size;
+        d.kernel[i] = 3;
+        d.dilation[i] = dilation;
+        d.pad_begin[i] = d.pad_end[i] = dilation;
+    }
+    const int64_t nw = conv_weight_count(&d);
+    float *w = calloc((size_t)nw, sizeof(float));
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, w, NULL, JCONV_ALGO_AUTO, NULL, &plan) == JCONV_OK, "%s", jconv_last_error());
+    if (plan != NULL)
+        CHECK(strcmp(jconv_conv_plan_algorithm_name(plan), want) == 0, "auto on %lld channels, %lld-D size %lld, dilation "
+              "%lld: %s, expected %s", (long long)channels, (long long)rank, (long long)size, (long long)dilation,
+              jconv_conv_plan_algorithm_name(plan), want);
+    jconv_conv_plan_destroy(plan);
+    free(w);
+}
+
+static void test_auto_choices(void) {
+    expect_auto(2, 256, 28, 2, "winograd-f4x3"); /* dl3_atrous */
+    expect_auto(1, 256, 4096, 4, "im2col");      /* tcn_1d */
+    expect_auto(2, 1024, 14, 1, "im2col");
+}
+
 static void test_declined(void) {
     jconv_conv_desc d;
     jconv_conv_desc_init(&d, 2);
@@ -391,6 +423,7 @@ int main(int argc, char **argv) {
     test_random_shapes(cases);
     test_accuracy();
     test_non_finite();
+    test_auto_choices();
     test_declined();
     return test_finish();
 }
