@@ -138,10 +138,10 @@ static void fuzz_conv(reader *r, int transposed) {
     else conv_reference(&c, out, x, w, b, ref);
     for (int64_t i = 0; i < (int64_t)dst; i++) max_ref = fmax(max_ref, fabs(ref[i]));
     /* AUTO, then (convolutions) a forced Winograd tile, which runs exactly the shapes whose kernel
-     * is 3 with dilation 1, or 1, in every dim, with stride 1. */
+     * is 3 (any dilation: over the input's dilation phases) or 1 in every dim, with stride 1. */
     int winograd_can = !transposed;
     for (int i = 0; i < rank; i++)
-        winograd_can = winograd_can && d.stride[i] == 1 && (d.kernel[i] == 1 || (d.kernel[i] == 3 && d.dilation[i] == 1));
+        winograd_can = winograd_can && d.stride[i] == 1 && (d.kernel[i] == 1 || d.kernel[i] == 3);
     int any_three = 0;
     for (int i = 0; i < rank; i++) any_three |= d.kernel[i] == 3;
     winograd_can = winograd_can && any_three;
