@@ -119,6 +119,11 @@ static int64_t block_tiles(int64_t tiles, int64_t tile_bytes, int64_t budget) {
     return (per_block + WINOGRAD_LANES - 1) / WINOGRAD_LANES * WINOGRAD_LANES;
 }
 
+/* V and M bytes per tile, for tiles of `positions` positions. */
+static int64_t tile_bytes_of(const conv_geometry *g, int64_t positions) {
+    return positions * (g->in_channels_per_group + g->out_channels_per_group) * (int64_t)sizeof(float);
+}
+
 /* How a call cuts its `total` tiles into blocks of the returned size: with enough tiles for two
  * 16-tile groups per thread, each thread runs its own blocks, no barrier (*independent); with
  * fewer (small maps at batch 1), all threads share each block, phase by phase. */
@@ -166,8 +171,7 @@ static double winograd_cost(const conv_geometry *g, int m) {
     const double u_floats = (double)g->groups * (double)positions * ic * oc;
     if (u_floats * sizeof(float) > WINOGRAD_U_CACHED_BYTES) {
         int independent;
-        const int64_t tile_bytes = positions * (g->in_channels_per_group + g->out_channels_per_group) * (int64_t)sizeof(float);
-        const int64_t nt = block_size(tiles, tile_bytes, jconv_threads(), &independent);
+        const int64_t nt = block_size(tiles, tile_bytes_of(g, positions), jconv_threads(), &independent);
         cost += (double)((tiles + nt - 1) / nt - 1) * u_floats * WINOGRAD_U_REREAD_COST;
     }
     return cost;
@@ -300,7 +304,7 @@ jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int m) {
     wp->input_limit = FLT_MAX / 16.0 / (growth * (double)ICg * (max_weight > 1.0 ? max_weight : 1.0));
     wp->error_bound = error_bound(m, rank, ICg);
 
-    wp->tile_bytes = w->positions * (ICg + OCg) * (int64_t)sizeof(float);
+    wp->tile_bytes = tile_bytes_of(g, w->positions);
     /* the fallback for non-finite or huge data */
     return conv_im2col_prepare(plan);
 }
@@ -495,9 +499,9 @@ jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const flo
     const size_t block_floats = v_floats + m_floats + lanes_floats;
     const size_t stride = jconv_thread_stride((independent ? block_floats : 0) + tile_floats, threads);
     const size_t tiles_floats = stride * (size_t)threads + (independent ? 0 : block_floats);
-    const size_t phases_in = wp->dilated ? ((size_t)g->src_elements + 15) / 16 * 16 : 0;
-    const size_t phases_out = wp->dilated ? ((size_t)g->dst_elements + 15) / 16 * 16 : 0;
-    const size_t row_stride = ((size_t)plan->geometry.out[2] + 15) / 16 * 16;
+    const size_t phases_in = wp->dilated ? jconv_line_floats((size_t)g->src_elements) : 0;
+    const size_t phases_out = wp->dilated ? jconv_line_floats((size_t)g->dst_elements) : 0;
+    const size_t row_stride = jconv_line_floats((size_t)plan->geometry.out[2]);
     const size_t rows = wp->dilated ? row_stride * (size_t)threads : 0;
     int shared;
     float *memory = jconv_scratch_acquire(plan->scratch, (tiles_floats + phases_in + phases_out + rows) * sizeof(float),

@@ -148,24 +148,50 @@ static void split_row(float *to, int64_t stride, const float *x, int64_t d, int6
 /* Both copies take (image, D phase, H phase, channel) items in order, statically: thread t's share
  * is then mostly the phases whose tiles it runs (each thread's own tiles come first, in order:
  * work_ranges.h), so that the phases stay in the cache of the core that uses them. */
+typedef struct phase_grid {
+    int64_t phases[3], step[3]; /* per dim: phases_along, step_along */
+    int64_t per_image;          /* phases of an image: images of the inner batch */
+} phase_grid;
+
+static phase_grid grid_of(const conv_geometry *g) {
+    phase_grid grid;
+    for (int dim = 0; dim < 3; dim++) grid.phases[dim] = phases_along(g, dim), grid.step[dim] = step_along(g, dim);
+    grid.per_image = grid.phases[0] * grid.phases[1] * grid.phases[2];
+    return grid;
+}
+
+/* Item `item` of channels per image: its image n, D and H phases, channel c, and the inner image
+ * of its first W phase (the others follow it, one apart). */
+typedef struct phase_item {
+    int64_t n, rd, rh, c, first_image;
+} phase_item;
+
+static phase_item item_of(const phase_grid *grid, int64_t item, int64_t channels) {
+    const int64_t *D = grid->phases;
+    phase_item it;
+    it.c = item % channels, item /= channels;
+    it.rh = item % D[1], item /= D[1];
+    it.rd = item % D[0], it.n = item / D[0];
+    it.first_image = it.n * grid->per_image + (it.rd * D[1] + it.rh) * D[2];
+    return it;
+}
 
 void dilation_phases_split(const conv_geometry *g, const conv_geometry *inner, const float *src, float *phases,
                            int threads) {
-    const int64_t D[3] = {phases_along(g, 0), phases_along(g, 1), phases_along(g, 2)};
-    const int64_t S[3] = {step_along(g, 0), step_along(g, 1), step_along(g, 2)};
-    const int64_t per_image = D[0] * D[1] * D[2], C = g->in_channels;
+    const phase_grid grid = grid_of(g);
+    const int64_t *D = grid.phases, *S = grid.step, C = g->in_channels;
     const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];
     const int64_t *L = inner->in, inner_plane = L[0] * L[1] * L[2];
     (void)threads;
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (int64_t item = 0; item < g->batch * D[0] * D[1] * C; item++) {
-        const int64_t c = item % C, rh = item / C % D[1], rd = item / C / D[1] % D[0], n = item / C / D[1] / D[0];
-        const float *x = src + (n * C + c) * in_plane;
+        const phase_item it = item_of(&grid, item, C);
+        const float *x = src + (it.n * C + it.c) * in_plane;
         /* the W phases of (rd, rh), C planes apart */
-        float *to = phases + ((n * per_image + (rd * D[1] + rh) * D[2]) * C + c) * inner_plane;
+        float *to = phases + (it.first_image * C + it.c) * inner_plane;
         for (int64_t jd = 0; jd < L[0]; jd++)
             for (int64_t jh = 0; jh < L[1]; jh++) {
-                const int64_t sd = S[0] * jd + rd - g->pad_begin[0], sh = S[1] * jh + rh - g->pad_begin[1];
+                const int64_t sd = S[0] * jd + it.rd - g->pad_begin[0], sh = S[1] * jh + it.rh - g->pad_begin[1];
                 const int inside = sd >= 0 && sd < g->in[0] && sh >= 0 && sh < g->in[1];
                 split_row(to + (jd * L[1] + jh) * L[2], C * inner_plane,
                           inside ? x + (sd * g->in[1] + sh) * g->in[2] : NULL, S[2], D[2], g->pad_begin[2],
@@ -177,9 +203,8 @@ void dilation_phases_split(const conv_geometry *g, const conv_geometry *inner, c
 void dilation_phases_merge(const conv_geometry *g, const conv_geometry *inner, const float *phases,
                            const float *residual, const jconv_post_ops *post_ops, float *dst, float *rows,
                            int64_t rows_stride, int threads) {
-    const int64_t D[3] = {phases_along(g, 0), phases_along(g, 1), phases_along(g, 2)};
-    const int64_t S[3] = {step_along(g, 0), step_along(g, 1), step_along(g, 2)};
-    const int64_t per_image = D[0] * D[1] * D[2], OC = g->out_channels;
+    const phase_grid grid = grid_of(g);
+    const int64_t *D = grid.phases, *S = grid.step, OC = g->out_channels;
     const int64_t *O = g->out, out_plane = O[0] * O[1] * O[2];
     const int64_t *I = inner->out, inner_plane = I[0] * I[1] * I[2];
     /* the j with all d outputs d j + r inside the row (none when d > the row: one output per phase) */
@@ -190,13 +215,13 @@ void dilation_phases_merge(const conv_geometry *g, const conv_geometry *inner, c
         float *row = rows + (size_t)jconv_thread_index() * (size_t)rows_stride; /* one output row */
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < g->batch * D[0] * D[1] * OC; item++) {
-            const int64_t oc = item % OC, rh = item / OC % D[1], rd = item / OC / D[1] % D[0], n = item / OC / D[1] / D[0];
+            const phase_item it = item_of(&grid, item, OC);
             /* the W phases of (rd, rh), OC planes apart */
-            const float *from_phases = phases + ((n * per_image + (rd * D[1] + rh) * D[2]) * OC + oc) * inner_plane;
-            for (int64_t od = rd; od < O[0]; od += S[0])
-                for (int64_t oh = rh; oh < O[1]; oh += S[1]) {
+            const float *from_phases = phases + (it.first_image * OC + it.c) * inner_plane;
+            for (int64_t od = it.rd; od < O[0]; od += S[0])
+                for (int64_t oh = it.rh; oh < O[1]; oh += S[1]) {
                     const float *from = from_phases + (od / S[0] * I[1] + oh / S[1]) * I[2];
-                    const int64_t offset = (n * OC + oc) * out_plane + (od * O[1] + oh) * O[2];
+                    const int64_t offset = (it.n * OC + it.c) * out_plane + (od * O[1] + oh) * O[2];
                     /* with a residual, into the row first: residual may alias dst, and each of its
                      * elements is read before the same element of dst is written */
                     float *to = residual != NULL ? row : dst + offset;

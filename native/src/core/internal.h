@@ -70,8 +70,10 @@ void jconv_free(void *ptr);
  * every buffer cost the sanitized fuzzer 60% of its executions; a gap of twice dl3_atrous's
  * buffer read 1-5% slower than 2 MiB there, three rounds). */
 #define JCONV_THREAD_GAP_MAX_BYTES ((size_t)2 << 20)
+/* floats rounded up to whole 64-byte lines: a buffer after it in the same scratch stays aligned */
+static inline size_t jconv_line_floats(size_t floats) { return (floats + 15) / 16 * 16; }
 static inline size_t jconv_thread_stride(size_t floats, int threads) {
-    const size_t rounded = (floats + 15) / 16 * 16, max_gap = JCONV_THREAD_GAP_MAX_BYTES / sizeof(float);
+    const size_t rounded = jconv_line_floats(floats), max_gap = JCONV_THREAD_GAP_MAX_BYTES / sizeof(float);
     return rounded + (threads <= 1 ? 0 : rounded < max_gap / 4 ? 4 * rounded : max_gap);
 }
 
