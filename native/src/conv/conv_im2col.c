@@ -15,6 +15,7 @@
 #include "../core/work_ranges.h"
 #include "../gemm/gemm.h"
 #include "conv.h"
+#include "im2col_pieces.h"
 #include "im2col_rows.h"
 
 #include <string.h>
@@ -135,12 +136,45 @@ static int64_t max_runs(const conv_geometry *g, int64_t pn) {
     return runs < pn ? runs : pn;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+/* Whether B's rows are built as pieces (im2col_pieces.h): on AVX-512, with stride 1 or 2 along W. */
+static int pieces_run(const conv_geometry *g) {
+    return jconv_isa_level_active() == JCONV_ISA_AVX512 && (g->stride[2] == 1 || g->stride[2] == 2);
+}
+
+/* The pieces of each of the panels of pn columns for one tap's runs, or 0 if a panel needs more
+ * than IM2COL_PIECES_MAX. A run's valid columns [to + first, to + end) read from + t * SW. */
+static int tap_pieces(const gather_run *runs, int64_t count, int64_t pn, int64_t SW, im2col_piece *pieces,
+                      uint8_t *counts) {
+    const int64_t panels = (pn + GEMM_NR - 1) / GEMM_NR;
+    memset(counts, 0, (size_t)panels);
+    for (const gather_run *run = runs; run < runs + count; run++) {
+        const int64_t c0 = run->to + run->first, c1 = run->to + run->end;
+        for (int64_t jp = c0 / GEMM_NR; jp * GEMM_NR < c1; jp++) {
+            if (counts[jp] == IM2COL_PIECES_MAX) return 0;
+            const int64_t base = jp * GEMM_NR, a = c0 > base ? c0 - base : 0;
+            const int64_t b = c1 < base + GEMM_NR ? c1 - base : GEMM_NR;
+            im2col_piece *piece = &pieces[jp * IM2COL_PIECES_MAX + counts[jp]++];
+            piece->from = run->from + (base - c0) * SW;
+            piece->lanes = piece->load_lo = piece->load_hi = 0;
+            for (int64_t j = a; j < b; j++) {
+                piece->lanes |= (uint16_t)(1u << j);
+                if (j < 8) piece->load_lo |= (uint16_t)(1u << (2 * j));
+                else piece->load_hi |= (uint16_t)(1u << (2 * j - 16));
+            }
+        }
+    }
+    return 1;
+}
+#endif
+
 /* Packs B[pc .. pc+kc)[p0 .. p0+pn) of one image and group into NR-column panels (panel jp holds
  * b[kk * NR + j] for its 16 columns), zero-padding the last one. A plain pointwise convolution's
- * rows are input rows as they are; others are gathered into a row first, tap by tap: the rows of
- * one tap (every input channel's) share its runs, worked out once per block rather than per row
- * (that per-row work was about 40% of dl3_atrous's gather: perf, 15% of the layer before, 9%
- * after). */
+ * rows are input rows as they are; others go tap by tap: the rows of one tap (every input
+ * channel's) share its runs, worked out once per block (that per-row work was about 40% of
+ * dl3_atrous's gather: perf, 15% of the layer before, 9% after), and on AVX-512 its pieces, from
+ * which each row's panels are filled in place; else each row is gathered into a row first and
+ * copied into the panels. scratch: the runs, then the pieces and their counts (panels of each). */
 static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
                    float *b, float *row, gather_run *runs) {
     const int64_t plane = g->in[0] * g->in[1] * g->in[2];
@@ -155,6 +189,16 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
         if (k0 >= pc + kc) continue;
         const int64_t count = tap_runs(g, tap, p0, pn, runs);
         const float *channel = src_group + k0 / kvol * plane;
+#if defined(__x86_64__) || defined(__i386__)
+        const int64_t panels = (pn + GEMM_NR - 1) / GEMM_NR;
+        im2col_piece *pieces = (im2col_piece *)(void *)(runs + max_runs(g, pn));
+        uint8_t *counts = (uint8_t *)(pieces + panels * IM2COL_PIECES_MAX);
+        if (pieces_run(g) && tap_pieces(runs, count, pn, g->stride[2], pieces, counts)) {
+            im2col_pieces_rows_avx512(channel, plane, (pc + kc - k0 + kvol - 1) / kvol, pieces, counts, panels,
+                                      g->stride[2], b + (k0 - pc) * GEMM_NR, kvol * GEMM_NR, kc * GEMM_NR);
+            continue;
+        }
+#endif
         for (int64_t k = k0; k < pc + kc; k += kvol, channel += plane) {
             gather_row(channel, runs, count, g->stride[2], row);
             gemm_pack_b_row(row, pn, kc, k - pc, b);
@@ -549,9 +593,11 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const int64_t kc = blocks.kc_packed; /* both ways keep A's micro-panel in L1 */
     const work_split w = split_work(g, band, band != NULL ? blocks.nc : blocks.nc_packed, kc, threads);
     if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
-    /* per thread: the band, or the packed block, one gathered row and its runs, and a gap
+    /* per thread: the band, or the packed block, one gathered row, its runs and pieces, and a gap
      * (jconv_thread_stride); then the band's offsets, or a split by k's sums and its bias of -0.0f */
-    const int64_t run_floats = max_runs(g, w.nc) * (int64_t)(sizeof(gather_run) / sizeof(float));
+    const int64_t run_floats = (int64_t)((sizeof(gather_run) * (size_t)max_runs(g, w.nc) +
+                                          (sizeof(im2col_piece) * IM2COL_PIECES_MAX + 1) * (size_t)(w.nc / GEMM_NR) +
+                                          sizeof(float) - 1) / sizeof(float));
     const size_t per_thread = (size_t)(band != NULL ? layout.band_floats : kc * w.nc + w.nc + run_floats);
     const size_t stride = jconv_thread_stride(per_thread, threads), threads_floats = stride * (size_t)threads;
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
