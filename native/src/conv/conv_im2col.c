@@ -478,6 +478,10 @@ static int64_t band_chunks(const conv_geometry *g, const im2col_rows_layout *ban
     return g->out[0] * ((g->out[1] + rows - 1) / rows) * ((band->row_tiles + tiles - 1) / tiles);
 }
 
+/* How small split_work makes the packed way's chunks for the threads to share (see there). */
+#define MIN_CHUNKS_PER_THREAD 4
+#define MIN_CHUNK_TILES 6
+
 /* The most floats the sums of a split by k may take: a small map's copies of the output. */
 #define K_SUMS_MAX_FLOATS ((int64_t)1 << 20)
 
@@ -515,9 +519,18 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
     if (band == NULL) {
         /* the chunks share the tiles evenly (chunk_of); nc: the widest one's columns */
         const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR;
+        /* at least MIN_CHUNKS_PER_THREAD chunks each where they keep MIN_CHUNK_TILES tiles, threads
+         * at a time so that the share stays even: with two each, the thread on the core that
+         * runs slower at the time (by 5-10% on this shared machine, rdtsc per thread) kept the
+         * other waiting; smaller chunks also keep B and A's block in L2 together. Not when A's
+         * block is larger than L2: each chunk streams it again (the 1024^3 SGEMM's 8 chunks: 85-86%
+         * of the FMA peak against 88% for 4) */
+        const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
+        if ((images * w.chunks) % threads == 0 && !a_block_streams(panels, k_block))
+            while (images * w.chunks < MIN_CHUNKS_PER_THREAD * threads && tiles / (w.chunks + threads) >= MIN_CHUNK_TILES)
+                w.chunks += threads;
         if (w.chunks > tiles) w.chunks = tiles;
         w.nc = (tiles + w.chunks - 1) / w.chunks * GEMM_NR;
-        const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
         if (w.parts > 1 && blocks > 1 && M <= K && (images * w.chunks * blocks) % threads == 0 &&
             blocks - 1 <= K_SUMS_MAX_FLOATS / (images * M * P))
             w.parts = 1, w.k_blocks = blocks;
