@@ -246,6 +246,18 @@ static void test_im2col_band_shapes(void) {
     d.kernel[0] = d.kernel[1] = d.kernel[2] = 3, d.stride[2] = 2;
     d.pad_begin[0] = d.pad_begin[1] = d.pad_begin[2] = 1, d.pad_end[2] = 2;
     check_every_algorithm(&d, 1200);
+    /* the gather's pieces (im2col_pieces.h, AVX-512): r50_s3_3x3s2's rows of 28 at stride 2
+     * (panels that meet two output rows, lanes reading before a row's start), and a padding wide
+     * enough that whole panels of some taps are zeros */
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = 5, d.out_channels = 13;
+    d.in_size[0] = 12, d.in_size[1] = 56;
+    d.kernel[0] = d.kernel[1] = 3, d.stride[0] = d.stride[1] = 2, d.pad_begin[0] = d.pad_begin[1] = 1;
+    check_every_algorithm(&d, 1300);
+    jconv_conv_desc_init(&d, 1);
+    d.in_channels = 3, d.out_channels = 4, d.in_size[0] = 20, d.kernel[0] = 3, d.dilation[0] = 2;
+    d.pad_begin[0] = 40, d.pad_end[0] = 37;
+    check_every_algorithm(&d, 1301);
 }
 
 /* The depthwise kernel's paths: 3x3 with stride 2, or stride 1 on rows of 32 or more (read straight
