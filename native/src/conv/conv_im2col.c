@@ -137,9 +137,16 @@ static int64_t max_runs(const conv_geometry *g, int64_t pn) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-/* Whether B's rows are built as pieces (im2col_pieces.h): on AVX-512, with stride 1 or 2 along W. */
-static int pieces_run(const conv_geometry *g) {
-    return jconv_isa_level_active() == JCONV_ISA_AVX512 && (g->stride[2] == 1 || g->stride[2] == 2);
+typedef void (*pieces_rows_fn)(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces,
+                               const uint8_t *counts, int64_t panels, int64_t SW, float *to, int64_t row_step,
+                               int64_t panel_floats);
+
+/* The kernel that builds B's rows as pieces (im2col_pieces.h) for the active ISA, with stride 1 or
+ * 2 along W; NULL: the gather. */
+static pieces_rows_fn pieces_kernel(const conv_geometry *g) {
+    if (g->stride[2] != 1 && g->stride[2] != 2) return NULL;
+    if (jconv_isa_level_active() == JCONV_ISA_AVX512) return im2col_pieces_rows_avx512;
+    return jconv_isa_runs_avx2() ? im2col_pieces_rows_avx2 : NULL;
 }
 
 /* The pieces of each of the panels of pn columns for one tap's runs, or 0 if a panel needs more
@@ -193,9 +200,10 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
         const int64_t panels = (pn + GEMM_NR - 1) / GEMM_NR;
         im2col_piece *pieces = (im2col_piece *)(void *)(runs + max_runs(g, pn));
         uint8_t *counts = (uint8_t *)(pieces + panels * IM2COL_PIECES_MAX);
-        if (pieces_run(g) && tap_pieces(runs, count, pn, g->stride[2], pieces, counts)) {
-            im2col_pieces_rows_avx512(channel, plane, (pc + kc - k0 + kvol - 1) / kvol, pieces, counts, panels,
-                                      g->stride[2], b + (k0 - pc) * GEMM_NR, kvol * GEMM_NR, kc * GEMM_NR);
+        const pieces_rows_fn kernel = pieces_kernel(g);
+        if (kernel != NULL && tap_pieces(runs, count, pn, g->stride[2], pieces, counts)) {
+            kernel(channel, plane, (pc + kc - k0 + kvol - 1) / kvol, pieces, counts, panels, g->stride[2],
+                   b + (k0 - pc) * GEMM_NR, kvol * GEMM_NR, kc * GEMM_NR);
             continue;
         }
 #endif

@@ -32,5 +32,9 @@ typedef struct im2col_piece {
 void im2col_pieces_rows_avx512(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces,
                                const uint8_t *counts, int64_t panels, int64_t SW, float *to, int64_t row_step,
                                int64_t panel_floats);
+/* The same with AVX2: two 8-lane halves per panel row. */
+void im2col_pieces_rows_avx2(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces,
+                             const uint8_t *counts, int64_t panels, int64_t SW, float *to, int64_t row_step,
+                             int64_t panel_floats);
 
 #endif
