@@ -179,8 +179,8 @@ static int tap_pieces(const gather_run *runs, int64_t count, int64_t pn, int64_t
  * b[kk * NR + j] for its 16 columns), zero-padding the last one. A plain pointwise convolution's
  * rows are input rows as they are; others go tap by tap: the rows of one tap (every input
  * channel's) share its runs, worked out once per block (that per-row work was about 40% of
- * dl3_atrous's gather: perf, 15% of the layer before, 9% after), and on AVX-512 its pieces, from
- * which each row's panels are filled in place; else each row is gathered into a row first and
+ * dl3_atrous's gather: perf, 15% of the layer before, 9% after), and on AVX-512 and AVX2 its
+ * pieces, from which each panel's rows are filled in place; else each row is gathered into a row first and
  * copied into the panels. scratch: the runs, then the pieces and their counts (panels of each). */
 static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, int64_t kc, int64_t p0, int64_t pn,
                    float *b, float *row, gather_run *runs) {
@@ -527,16 +527,17 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
     if (band == NULL) {
         /* the chunks share the tiles evenly (chunk_of); nc: the widest one's columns */
         const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR;
-        /* at least MIN_CHUNKS_PER_THREAD chunks each where they keep MIN_CHUNK_TILES tiles, threads
-         * at a time so that the share stays even: with two each, the thread on the core that
-         * runs slower at the time (by 5-10% on this shared machine, rdtsc per thread) kept the
-         * other waiting; smaller chunks also keep B and A's block in L2 together. Not when A's
-         * block is larger than L2: each chunk streams it again (the 1024^3 SGEMM's 8 chunks: 85-86%
-         * of the FMA peak against 88% for 4) */
+        /* at least MIN_CHUNKS_PER_THREAD chunks each where they keep MIN_CHUNK_TILES tiles, added
+         * threads at a time so that the share stays even: r50_s3_3x3s2 in 8 chunks rather than 4
+         * ran 1.5-2% faster (its slower thread 1.37-1.38 M TSC cycles per call against 1.40-1.44,
+         * rdtsc per thread; smaller chunks keep B's block beside A's in L2 and leave less to the
+         * slower core at the end). Not when A's block is larger than L2: each chunk streams it
+         * again (the 1024^3 SGEMM in 8 chunks: 85-86% of the FMA peak against 88% in 4). */
         const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
-        if ((images * w.chunks) % threads == 0 && !a_block_streams(panels, k_block))
-            while (images * w.chunks < MIN_CHUNKS_PER_THREAD * threads && tiles / (w.chunks + threads) >= MIN_CHUNK_TILES)
-                w.chunks += threads;
+        const int more_chunks = (images * w.chunks) % threads == 0 && !a_block_streams(panels, k_block);
+        while (more_chunks && images * w.chunks < MIN_CHUNKS_PER_THREAD * threads &&
+               tiles / (w.chunks + threads) >= MIN_CHUNK_TILES)
+            w.chunks += threads;
         if (w.chunks > tiles) w.chunks = tiles;
         w.nc = (tiles + w.chunks - 1) / w.chunks * GEMM_NR;
         if (w.parts > 1 && blocks > 1 && M <= K && (images * w.chunks * blocks) % threads == 0 &&

@@ -25,6 +25,12 @@ typedef struct im2col_piece {
     uint16_t load_hi; /* and of [from + 16, from + 32) (float 2j - 16 for lane j >= 8) */
 } im2col_piece;
 
+/* Where a piece's lane 0 reads in a channel, formed as an integer: from may lie before the channel
+ * (the lanes that would read there are masked off). */
+static inline const float *im2col_piece_at(const float *channel, int64_t from) {
+    return (const float *)(uintptr_t)((uintptr_t)channel + (uintptr_t)(from * (int64_t)sizeof(float)));
+}
+
 /* B's rows for one tap of `rows` channels (channel + r * plane for row r): panel jp's row r gets
  * its counts[jp] pieces at pieces[jp * IM2COL_PIECES_MAX ..], zeros elsewhere, at to + jp *
  * panel_floats + r * row_step, for panels 0 .. panels - 1; SW 1 or 2. Panel by panel, so that a

@@ -14,10 +14,6 @@ static inline __m256i lane_mask(unsigned bits) {
 /* Bits 0-3 of x to bits 0, 2, 4, 6: the even floats a stride-2 load takes for four lanes. */
 static inline unsigned spread4(unsigned x) { return (x & 1) | (x & 2) << 1 | (x & 4) << 2 | (x & 8) << 3; }
 
-static inline const float *piece_at(const float *channel, int64_t from) {
-    return (const float *)(uintptr_t)((uintptr_t)channel + (uintptr_t)(from * (int64_t)sizeof(float)));
-}
-
 /* A piece's loads: stride 1, half h takes the 8 floats at at + 8h under mask[h]; stride 2, half h
  * takes the even floats of at + 16h .. at + 16h + 15 under mask[2h] and mask[2h + 1]. */
 typedef struct piece_masks {
@@ -60,7 +56,7 @@ static inline void panel_rows(const float *channel, int64_t plane, int64_t rows,
                               int count, int64_t SW, float *to, int64_t row_step) {
     piece_masks m[IM2COL_PIECES_MAX];
     const float *at[IM2COL_PIECES_MAX];
-    for (int s = 0; s < count; s++) m[s] = masks_of(&pieces[s], SW), at[s] = piece_at(channel, pieces[s].from);
+    for (int s = 0; s < count; s++) m[s] = masks_of(&pieces[s], SW), at[s] = im2col_piece_at(channel, pieces[s].from);
     for (int64_t r = 0; r < rows; r++) {
         __m256 h0 = _mm256_setzero_ps(), h1 = _mm256_setzero_ps();
         for (int s = 0; s < count; s++) add_piece(at[s] + r * plane, SW, &m[s], &h0, &h1);

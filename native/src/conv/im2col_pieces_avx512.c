@@ -11,12 +11,6 @@ static inline __m512 piece_lanes(const float *at, int64_t SW, __mmask16 lanes, _
     return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, at), even, _mm512_maskz_loadu_ps(hi, at + 16));
 }
 
-/* Each piece's lane-0 address, formed as an integer: from may lie before the channel (the lanes
- * that would read there are masked off). */
-static inline const float *piece_at(const float *channel, int64_t from) {
-    return (const float *)(uintptr_t)((uintptr_t)channel + (uintptr_t)(from * (int64_t)sizeof(float)));
-}
-
 /* One panel's rows for every channel, its pieces' masks held in registers throughout: one or two
  * pieces (most panels) unrolled, more in a loop. */
 static inline void panel_rows(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces,
@@ -27,22 +21,23 @@ static inline void panel_rows(const float *channel, int64_t plane, int64_t rows,
         return;
     }
     const __mmask16 l0 = pieces[0].lanes, lo0 = pieces[0].load_lo, hi0 = pieces[0].load_hi;
-    const float *at0 = piece_at(channel, pieces[0].from);
+    const float *at0 = im2col_piece_at(channel, pieces[0].from);
     if (count == 1) {
         for (int64_t r = 0; r < rows; r++)
             _mm512_storeu_ps(to + r * row_step, piece_lanes(at0 + r * plane, SW, l0, lo0, hi0, even));
         return;
     }
     const __mmask16 l1 = pieces[1].lanes, lo1 = pieces[1].load_lo, hi1 = pieces[1].load_hi;
-    const float *at1 = piece_at(channel, pieces[1].from);
+    const float *at1 = im2col_piece_at(channel, pieces[1].from);
     for (int64_t r = 0; r < rows; r++) {
         /* the lanes a piece does not fill are zero, so pieces combine by OR */
         __m512i row = _mm512_or_si512(_mm512_castps_si512(piece_lanes(at0 + r * plane, SW, l0, lo0, hi0, even)),
                                       _mm512_castps_si512(piece_lanes(at1 + r * plane, SW, l1, lo1, hi1, even)));
-        for (int s = 2; s < count; s++)
-            row = _mm512_or_si512(row, _mm512_castps_si512(piece_lanes(piece_at(channel, pieces[s].from) + r * plane, SW,
-                                                                       pieces[s].lanes, pieces[s].load_lo,
-                                                                       pieces[s].load_hi, even)));
+        for (int s = 2; s < count; s++) {
+            const float *at = im2col_piece_at(channel, pieces[s].from) + r * plane;
+            const __m512 lanes = piece_lanes(at, SW, pieces[s].lanes, pieces[s].load_lo, pieces[s].load_hi, even);
+            row = _mm512_or_si512(row, _mm512_castps_si512(lanes));
+        }
         _mm512_storeu_si512((void *)(to + r * row_step), row);
     }
 }
