@@ -43,4 +43,16 @@ void im2col_pieces_rows_avx2(const float *channel, int64_t plane, int64_t rows, 
                              const uint8_t *counts, int64_t panels, int64_t SW, float *to, int64_t row_step,
                              int64_t panel_floats);
 
+/* Each ISA file's entry point over the panels: its panel_rows(channel, plane, rows, pieces, count,
+ * SW, to, row_step) for one panel, called with SW a constant 1 or 2 so that it is compiled for
+ * each. */
+#define IM2COL_PIECES_ENTRY_POINT(name, panel_rows)                                                             \
+    void name(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces, const uint8_t *counts, \
+              int64_t panels, int64_t SW, float *to, int64_t row_step, int64_t panel_floats) {                  \
+        for (int64_t jp = 0; jp < panels; jp++, pieces += IM2COL_PIECES_MAX, to += panel_floats) {              \
+            if (SW == 1) panel_rows(channel, plane, rows, pieces, counts[jp], 1, to, row_step);                 \
+            else panel_rows(channel, plane, rows, pieces, counts[jp], 2, to, row_step);                         \
+        }                                                                                                       \
+    }
+
 #endif

@@ -76,11 +76,4 @@ static inline void panel_rows_of_stride(const float *channel, int64_t plane, int
     }
 }
 
-void im2col_pieces_rows_avx2(const float *channel, int64_t plane, int64_t rows, const im2col_piece *pieces,
-                             const uint8_t *counts, int64_t panels, int64_t SW, float *to, int64_t row_step,
-                             int64_t panel_floats) {
-    for (int64_t jp = 0; jp < panels; jp++, pieces += IM2COL_PIECES_MAX, to += panel_floats) {
-        if (SW == 1) panel_rows_of_stride(channel, plane, rows, pieces, counts[jp], 1, to, row_step);
-        else panel_rows_of_stride(channel, plane, rows, pieces, counts[jp], 2, to, row_step);
-    }
-}
+IM2COL_PIECES_ENTRY_POINT(im2col_pieces_rows_avx2, panel_rows_of_stride)
