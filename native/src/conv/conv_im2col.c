@@ -479,6 +479,7 @@ typedef struct work_split {
     int64_t k_blocks;    /* > 0: split by k into this many blocks (chunk.block) */
     int64_t nc;          /* the packed way: the widest chunk's columns, a multiple of NR */
     int64_t rows, tiles; /* the band way: output rows per chunk and tiles of each */
+    int64_t tail, own;   /* tail > 1: each thread's last of its `own` chunks cut into this many */
 } work_split;
 
 /* The band way's chunks: per depth plane, row groups x pieces of a row. */
@@ -490,6 +491,10 @@ static int64_t band_chunks(const conv_geometry *g, const im2col_rows_layout *ban
 #define MIN_CHUNKS_PER_THREAD 4
 #define MIN_CHUNK_TILES 6
 
+/* Each thread's last chunk in at most TAIL_PIECES pieces of TAIL_TILES tiles or more (split_work). */
+#define TAIL_PIECES 4
+#define TAIL_TILES 4
+
 /* The most floats the sums of a split by k may take: a small map's copies of the output. */
 #define K_SUMS_MAX_FLOATS ((int64_t)1 << 20)
 
@@ -497,7 +502,7 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
                              int threads) {
     const int64_t P = g->out[0] * g->out[1] * g->out[2], K = gemm_k(g), M = g->out_channels_per_group;
     const int64_t images = g->batch * g->groups, panels = m_panels(g);
-    work_split w = {0, 1, 0, 0, 0, 0, 0};
+    work_split w = {0, 1, 0, 0, 0, 0, 0, 0, 0};
     if (band != NULL) {
         w.rows = band->rows_per_chunk, w.tiles = band->chunk_tiles;
         w.chunks = band_chunks(g, band, w.rows, w.tiles);
@@ -544,7 +549,17 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
             blocks - 1 <= K_SUMS_MAX_FLOATS / (images * M * P))
             w.parts = 1, w.k_blocks = blocks;
     }
+    if (band == NULL && images == 1 && w.parts == 1 && w.k_blocks == 0 && w.chunks % threads == 0 &&
+        w.chunks / threads >= 2 && !a_block_streams(panels, gemm_k_block(K, kc_max))) {
+        /* each thread's last chunk in pieces of TAIL_TILES or more, which a thread that is done
+         * takes from the other's range (work_ranges.h): a core that runs a few percent slower
+         * than the other then hands its last pieces over instead of keeping it waiting */
+        const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR / w.chunks, most = tiles / TAIL_TILES;
+        w.tail = most < TAIL_PIECES ? most : TAIL_PIECES, w.own = w.chunks / threads;
+        if (w.tail < 2) w.tail = 0;
+    }
     w.items = images * w.chunks * w.parts * (w.k_blocks > 0 ? w.k_blocks : 1);
+    if (w.tail > 0) w.items = threads * (w.chunks / threads - 1 + w.tail);
     return w;
 }
 
@@ -556,16 +571,29 @@ static chunk chunk_of(const conv_geometry *g, const work_split *w, const im2col_
     ch.block = -1;
     if (w->k_blocks > 0) ch.block = item % w->k_blocks, item /= w->k_blocks;
     const int64_t part = item % w->parts, index = item / w->parts % w->chunks;
-    ch.group = item / (w->parts * w->chunks) % g->groups;
-    ch.n = item / (w->parts * w->chunks * g->groups);
+    ch.group = w->tail > 0 ? 0 : item / (w->parts * w->chunks) % g->groups;
+    ch.n = w->tail > 0 ? 0 : item / (w->parts * w->chunks * g->groups);
     ch.first = panels * part / w->parts, ch.last = panels * (part + 1) / w->parts;
     if (band == NULL) {
         /* the first tiles % chunks chunks take one tile more than the others: chunks differ by one
          * tile at most, so that the threads' shares are even (P 784 in 4 chunks of 13, 13, 13 and
          * 10 tiles, as chunks of nc columns were, left one thread 26 tiles and the other 23) */
+        int64_t chunk_index = index, piece = -1;
+        if (w->tail > 0) { /* one image and part: thread t's items are its chunks but the last, then
+                            * the last's pieces (work ranges give each thread `per` items) */
+            const int64_t per = w->own - 1 + w->tail, thread = item / per, local = item % per;
+            chunk_index = thread * w->own + (local < w->own - 1 ? local : w->own - 1);
+            if (local >= w->own - 1) piece = local - (w->own - 1);
+        }
         const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR, each = tiles / w->chunks, more = tiles % w->chunks;
-        const int64_t first = index * each + (index < more ? index : more);
-        ch.tiles = each + (index < more);
+        int64_t first = chunk_index * each + (chunk_index < more ? chunk_index : more);
+        ch.tiles = each + (chunk_index < more);
+        if (piece >= 0) { /* cut between pairs of tiles, so that no piece adds a lone tile */
+            const int64_t pairs = (ch.tiles + 1) / 2, from = 2 * (pairs * piece / w->tail);
+            const int64_t to = 2 * (pairs * (piece + 1) / w->tail) < ch.tiles ? 2 * (pairs * (piece + 1) / w->tail)
+                                                                               : ch.tiles;
+            first += from, ch.tiles = to - from;
+        }
         ch.start = first * GEMM_NR;
         ch.columns = P - ch.start < ch.tiles * GEMM_NR ? P - ch.start : ch.tiles * GEMM_NR;
         return ch;
