@@ -1,4 +1,4 @@
-/* B's panel rows built whole from the input, a few lane ranges at a time (AVX-512), instead of
+/* B's panel rows built whole from the input, a few lane ranges at a time (AVX-512 and AVX2), instead of
  * gathered into a row and copied into the panels a column run at a time.
  *
  * For one tap, every input channel's B row has the same shape: within a panel (NR columns of the
