@@ -539,7 +539,8 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
          * slower core at the end). Not when A's block is larger than L2: each chunk streams it
          * again (the 1024^3 SGEMM in 8 chunks: 85-86% of the FMA peak against 88% in 4). */
         const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
-        const int more_chunks = (images * w.chunks) % threads == 0 && !a_block_streams(panels, k_block);
+        const int a_streams = a_block_streams(panels, k_block);
+        const int more_chunks = (images * w.chunks) % threads == 0 && !a_streams;
         while (more_chunks && images * w.chunks < MIN_CHUNKS_PER_THREAD * threads &&
                tiles / (w.chunks + threads) >= MIN_CHUNK_TILES)
             w.chunks += threads;
@@ -548,15 +549,15 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
         if (w.parts > 1 && blocks > 1 && M <= K && (images * w.chunks * blocks) % threads == 0 &&
             blocks - 1 <= K_SUMS_MAX_FLOATS / (images * M * P))
             w.parts = 1, w.k_blocks = blocks;
-    }
-    if (band == NULL && images == 1 && w.parts == 1 && w.k_blocks == 0 && w.chunks % threads == 0 &&
-        w.chunks / threads >= 2 && !a_block_streams(panels, gemm_k_block(K, kc_max))) {
-        /* each thread's last chunk in pieces of TAIL_TILES or more, which a thread that is done
-         * takes from the other's range (work_ranges.h): a core that runs a few percent slower
-         * than the other then hands its last pieces over instead of keeping it waiting */
-        const int64_t tiles = (P + GEMM_NR - 1) / GEMM_NR / w.chunks, most = tiles / TAIL_TILES;
-        w.tail = most < TAIL_PIECES ? most : TAIL_PIECES, w.own = w.chunks / threads;
-        if (w.tail < 2) w.tail = 0;
+        if (images == 1 && w.parts == 1 && w.k_blocks == 0 && w.chunks % threads == 0 && w.chunks / threads >= 2 &&
+            !a_streams) {
+            /* each thread's last chunk in pieces of TAIL_TILES or more, which a thread that is done
+             * takes from the other's range (work_ranges.h): a core that runs a few percent slower
+             * than the other then hands its last pieces over instead of keeping it waiting */
+            const int64_t most = tiles / w.chunks / TAIL_TILES;
+            w.tail = most < TAIL_PIECES ? most : TAIL_PIECES, w.own = w.chunks / threads;
+            if (w.tail < 2) w.tail = 0;
+        }
     }
     w.items = images * w.chunks * w.parts * (w.k_blocks > 0 ? w.k_blocks : 1);
     if (w.tail > 0) w.items = threads * (w.chunks / threads - 1 + w.tail);
