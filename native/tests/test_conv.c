@@ -211,6 +211,71 @@ static void test_random_shapes(int cases) {
     }
 }
 
+/* The direct algorithm's channel-blocked path (AVX-512, direct_blocked.h) on what the small random
+ * shapes (at most 4 channels a group: the loops) miss: 8-40 input and 8-70 output channels a group,
+ * so that 16-channel blocks and 32-channel tiles are whole, partial or both; rows of 1-40 pixels
+ * (every tile width, 1-14, at strides 1, 2 and 3), dilation, asymmetric padding, 1-D to 3-D,
+ * groups and batch. With JCONV_CACHE=2K,16K the bands are a row or a tile. */
+static void test_direct_blocked_shapes(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        for (;;) {
+            const int rank = (int)uniform_int(1, 3);
+            static const int64_t max_in[3] = {60, 16, 6};
+            jconv_conv_desc_init(&d, rank);
+            d.batch = uniform_int(1, 2);
+            d.groups = uniform_int(0, 2) == 0 ? 2 : 1;
+            d.in_channels = d.groups * uniform_int(8, 40);
+            d.out_channels = d.groups * uniform_int(8, 70);
+            for (int i = 0; i < rank; i++) {
+                d.in_size[i] = uniform_int(1, max_in[rank - 1]);
+                d.kernel[i] = uniform_int(1, rank == 3 ? 3 : 5);
+                d.stride[i] = uniform_int(1, 3);
+                d.dilation[i] = uniform_int(0, 3) == 0 ? uniform_int(2, 3) : 1;
+                d.pad_begin[i] = uniform_int(0, 3);
+                d.pad_end[i] = uniform_int(0, 2) == 0 ? uniform_int(0, 3) : d.pad_begin[i];
+            }
+            int64_t out[3];
+            if (jconv_conv_output_size(&d, out) == JCONV_OK) break;
+        }
+        check_every_algorithm(&d, 2000 + c);
+    }
+}
+
+/* By hand, on the blocked path: 16 input channels of ones, 5x5, a 3x3 kernel at stride 2 and
+ * padding 1 with weight oc + 1 everywhere for 40 output channels (a whole and a partial tile of
+ * 32): output (oc, i, j) = 16 (oc + 1) x the taps inside the input (4 at the corners, 6 at the
+ * edges, 9 in the middle), then bias -100, the residual in place (y holds oc), clamp to [0, 500]. */
+static void test_direct_blocked_by_hand(void) {
+    enum { IC = 16, OC = 40, H = 5, OH = 3 };
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = IC, d.out_channels = OC;
+    d.in_size[0] = d.in_size[1] = H;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.stride[0] = d.stride[1] = 2;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 1;
+    static float x[IC * H * H], w[OC * IC * 9], bias[OC], y[OC * OH * OH];
+    for (int i = 0; i < IC * H * H; i++) x[i] = 1.0f;
+    for (int i = 0; i < OC * IC * 9; i++) w[i] = (float)(i / (IC * 9) + 1);
+    for (int oc = 0; oc < OC; oc++) bias[oc] = -100.0f;
+    for (int i = 0; i < OC * OH * OH; i++) y[i] = (float)(i / (OH * OH));
+    const jconv_post_ops clamp = {JCONV_ACTIVATION_CLAMP, 0.0f, 500.0f, 0};
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, w, bias, JCONV_ALGO_DIRECT, &clamp, &plan) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(jconv_conv_plan_execute(plan, x, y, y) == JCONV_OK, "%s", jconv_last_error());
+    int bad = -1;
+    for (int oc = 0; oc < OC; oc++)
+        for (int i = 0; i < OH; i++)
+            for (int j = 0; j < OH; j++) {
+                const int taps = (i == 1 ? 3 : 2) * (j == 1 ? 3 : 2);
+                const float want = fminf(fmaxf(16.0f * (float)((oc + 1) * taps) - 100.0f + (float)oc, 0.0f), 500.0f);
+                if (y[(oc * OH + i) * OH + j] != want && bad < 0) bad = (oc * OH + i) * OH + j;
+            }
+    CHECK(bad < 0, "blocked direct by hand: output %d is %g", bad, bad >= 0 ? (double)y[bad] : 0.0);
+    jconv_conv_plan_destroy(plan);
+}
+
 /* im2col's band way (im2col_rows.c) on what small random shapes miss: rows long enough to be cut
  * into pieces (with JCONV_CACHE=2K,16K into many), every stride along W it takes (1-4) with
  * dilation and asymmetric padding (the phase split and the pieces' column offsets), 2-D and 3-D
@@ -636,6 +701,8 @@ int main(int argc, char **argv) {
     test_padding_dilation_bias_relu();
     test_asymmetric_padding();
     test_random_shapes(cases);
+    test_direct_blocked_shapes(cases / 6);
+    test_direct_blocked_by_hand();
     test_im2col_band_shapes();
     test_gemm_block_edges();
     test_small_maps_split_by_k(cases / 10);

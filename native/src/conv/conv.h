@@ -76,7 +76,8 @@ struct jconv_conv_plan {
     jconv_post_ops post_ops;
     float *weights; /* [OC][IC/groups][KD][KH][KW], owned */
     float *bias;    /* [OC] or NULL, owned */
-    float *packed_weights; /* im2col: per group, MR-row panels of the [OC/groups][K] weights, or NULL */
+    float *packed_weights; /* im2col: per group, MR-row panels of the [OC/groups][K] weights; direct:
+                            * the blocked weights (direct_blocked.h); or NULL */
     struct winograd_plan *winograd; /* Winograd: transformed weights and tiling, or NULL */
     jconv_scratch *scratch;         /* the GEMM and Winograd paths' per-call buffers, kept between calls */
     conv_execute_fn execute;
@@ -87,6 +88,13 @@ jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, c
                                            const float *residual, float *dst);
 jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst);
+/* The direct algorithm's channel-blocked path (direct_blocked.h): whether it runs the geometry
+ * (AVX-512, not transposed, its copies of the input and weights within bounds); prepare packs the
+ * weights into plan->packed_weights, after which conv_direct_execute takes this path. */
+int conv_direct_blocked_supports(const conv_geometry *geometry);
+jconv_status conv_direct_blocked_prepare(struct jconv_conv_plan *plan);
+jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                         float *dst);
 
 /* im2col + packed GEMM (the im2col is done while packing B, never materialised): every convolution.
  * prepare packs the weights into the plan; it fails only for lack of memory. */

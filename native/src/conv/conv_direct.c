@@ -44,6 +44,7 @@ static void accumulate_row(const conv_geometry *g, const float *src_plane, const
 
 jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst) {
+    if (plan->packed_weights != NULL) return conv_direct_blocked_execute(plan, src, residual, dst);
     const conv_geometry *g = &plan->geometry;
     const int64_t OC = g->out_channels, OD = g->out[0], OH = g->out[1], OW = g->out[2];
     const int64_t in_plane = g->in[0] * g->in[1] * g->in[2];

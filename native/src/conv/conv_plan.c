@@ -116,6 +116,8 @@ static jconv_status create_plan(const jconv_conv_desc *desc, const conv_geometry
     if (tile > 0) status = conv_winograd_prepare(plan, tile);
     else if (algorithm == JCONV_ALGO_IM2COL)
         status = geometry->transposed ? conv_transpose_gemm_prepare(plan) : conv_im2col_prepare(plan);
+    else if (algorithm == JCONV_ALGO_DIRECT && conv_direct_blocked_supports(geometry))
+        status = conv_direct_blocked_prepare(plan);
     if (status != JCONV_OK) {
         jconv_conv_plan_destroy(plan);
         return status;

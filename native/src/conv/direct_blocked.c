@@ -1,0 +1,202 @@
+/* The direct algorithm's channel-blocked path (direct_blocked.h): where it applies, the weights'
+ * blocked copy made at plan time, and each call's input copy and tiles, shared by the threads. */
+#include "../core/work_ranges.h"
+#include "conv.h"
+#include "direct_blocked.h"
+
+#include <math.h>
+
+/* The packed weights may take at most DIRECT_BLOCKED_FACTOR times the weights (channels rounded up
+ * to 16 and 32 leave the tiles' lanes that empty: the loops beat blocks of one channel, as in a
+ * depthwise layer), and a band of one tile's input (the least a work
+ * item reads: every input channel, rounded up to 16, over the taps' span, however far apart a
+ * dilation puts them) at most DIRECT_BLOCKED_MAX_BAND floats; beyond those (thousands of groups
+ * of one channel, huge dilations) the loops run. */
+#define DIRECT_BLOCKED_FACTOR 8
+#define DIRECT_BLOCKED_MAX_BAND ((int64_t)1 << 22)
+
+static int64_t blocks_of(int64_t n, int64_t size) { return (n + size - 1) / size; }
+
+static int64_t taps_of(const conv_geometry *g) { return g->kernel[0] * g->kernel[1] * g->kernel[2]; }
+
+/* The input a band of `outputs` output rows (or columns) reads along a dim, padded. */
+static int64_t span(int64_t outputs, int64_t stride, int64_t kernel, int64_t dilation) {
+    return (outputs - 1) * stride + (kernel - 1) * dilation + 1;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+int conv_direct_blocked_supports(const conv_geometry *g) {
+    if (g->transposed || jconv_isa_level_active() != JCONV_ISA_AVX512) return 0;
+    const int64_t in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
+    const int64_t out_blocks = blocks_of(g->out_channels_per_group, DIRECT_BLOCK_OC);
+    int64_t weights, band = in_blocks * DIRECT_BLOCK_IC;
+    if (!jconv_multiply_checked(g->groups * out_blocks * in_blocks, taps_of(g) * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
+                                &weights))
+        return 0;
+    const int64_t least_cols = g->out[2] < DIRECT_TILE_MAX ? g->out[2] : DIRECT_TILE_MAX;
+    if (!jconv_multiply_checked(band, g->kernel[0], &band) ||
+        !jconv_multiply_checked(band, span(1, g->stride[1], g->kernel[1], g->dilation[1]), &band) ||
+        !jconv_multiply_checked(band, span(least_cols, g->stride[2], g->kernel[2], g->dilation[2]), &band))
+        return 0;
+    return weights / DIRECT_BLOCKED_FACTOR <= g->weight_elements && band <= DIRECT_BLOCKED_MAX_BAND;
+}
+
+jconv_status conv_direct_blocked_prepare(struct jconv_conv_plan *plan) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group, taps = taps_of(g);
+    const int64_t in_blocks = blocks_of(ICg, DIRECT_BLOCK_IC), out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
+    const int64_t count = g->groups * out_blocks * in_blocks * taps * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
+    float *packed = jconv_alloc((size_t)count * sizeof(float));
+    if (packed == NULL)
+        return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate %lld bytes of blocked weights",
+                          (long long)(count * (int64_t)sizeof(float)));
+    /* [group][out block][in block][tap][16 in][32 out], zeros past the group's channels */
+    float *to = packed;
+    for (int64_t group = 0; group < g->groups; group++)
+        for (int64_t ob = 0; ob < out_blocks; ob++)
+            for (int64_t cb = 0; cb < in_blocks; cb++)
+                for (int64_t tap = 0; tap < taps; tap++)
+                    for (int64_t i = 0; i < DIRECT_BLOCK_IC; i++)
+                        for (int64_t o = 0; o < DIRECT_BLOCK_OC; o++) {
+                            const int64_t ic = cb * DIRECT_BLOCK_IC + i, oc = ob * DIRECT_BLOCK_OC + o;
+                            *to++ = ic < ICg && oc < OCg ? plan->weights[((group * OCg + oc) * ICg + ic) * taps + tap]
+                                                         : 0.0f;
+                        }
+    plan->packed_weights = packed;
+    return JCONV_OK;
+}
+
+/* How the output is cut into work items, each a band of output rows and a segment of them (tiles
+ * [t0, t1) of each row) of one image and depth, times one block of 32 output channels: the band's
+ * input (every input channel, the depth planes and rows and columns its taps read) is blocked into
+ * the thread's own buffer, once for the consecutive items of one band. */
+typedef struct band_split {
+    int64_t bands, segments, tiles; /* tiles: of a row, DIRECT_TILE_MAX pixels at most */
+    int64_t rows_in, cols_in;       /* the most input rows and columns (padded) a band reads */
+    int64_t band_floats;            /* one band's blocked input */
+} band_split;
+
+static band_split band_shape(const conv_geometry *g, int64_t bands, int64_t segments, int64_t tiles) {
+    band_split b = {bands, segments, tiles, 0, 0, 0};
+    const int64_t rows = blocks_of(g->out[1], bands), tiles_per = blocks_of(tiles, segments);
+    const int64_t cols = tiles_per * blocks_of(g->out[2], tiles);
+    b.rows_in = span(rows, g->stride[1], g->kernel[1], g->dilation[1]);
+    b.cols_in = span(cols < g->out[2] ? cols : g->out[2], g->stride[2], g->kernel[2], g->dilation[2]);
+    b.band_floats = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC) * DIRECT_BLOCK_IC * g->kernel[0] * b.rows_in *
+                    b.cols_in;
+    return b;
+}
+
+/* Bands of at most a quarter of L2 (the band and a block's weights stay there while its tiles
+ * run), then at least one band or segment per thread. */
+static band_split split_bands(const conv_geometry *g, int threads) {
+    int64_t l1d, l2;
+    jconv_cache_sizes(&l1d, &l2);
+    const int64_t budget = l2 / 4 / (int64_t)sizeof(float), tiles = blocks_of(g->out[2], DIRECT_TILE_MAX);
+    const int64_t images = g->batch * g->groups * g->out[0];
+    band_split b = band_shape(g, 1, 1, tiles);
+    while (b.band_floats > budget || images * b.bands * b.segments < threads) {
+        if (blocks_of(g->out[1], b.bands) > 1) b = band_shape(g, b.bands + 1, b.segments, tiles);
+        else if (b.segments < tiles) b = band_shape(g, b.bands, b.segments + 1, tiles);
+        else break;
+    }
+    return b;
+}
+
+jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                         float *dst) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
+    const int64_t in_blocks = blocks_of(ICg, DIRECT_BLOCK_IC), out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
+    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    const int64_t in_plane = ID * IH * IW, out_plane = OD * OH * OW, taps = taps_of(g), pixel = DIRECT_BLOCK_IC;
+    const int threads = jconv_threads();
+    const band_split b = split_bands(g, threads);
+    const size_t stride = jconv_thread_stride((size_t)b.band_floats, threads);
+    int shared;
+    float *buffers = jconv_scratch_acquire(plan->scratch, stride * (size_t)threads * sizeof(float), &shared);
+    if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the blocked input bands");
+    const jconv_post_ops post_ops = plan->post_ops;
+    const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
+    const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
+    const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
+    /* items: [image][od][band][segment][out block] */
+    const int64_t items = g->batch * g->groups * OD * b.bands * b.segments * out_blocks;
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, items);
+
+#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1)
+    {
+        const int thread = jconv_thread_index();
+        float *band = buffers + stride * (size_t)thread;
+        int64_t held = -1; /* the band (item / out_blocks) the buffer holds */
+        int64_t first, end;
+        while (jconv_work_next(&work, thread, &first, &end))
+            for (int64_t item = first; item < end; item++) {
+                const int64_t ob = item % out_blocks, which = item / out_blocks;
+                const int64_t segment = which % b.segments, band_index = which / b.segments % b.bands;
+                const int64_t od = which / (b.segments * b.bands) % OD, image = which / (b.segments * b.bands * OD);
+                const int64_t n = image / g->groups, group = image % g->groups;
+                const int64_t oh0 = OH * band_index / b.bands, oh1 = OH * (band_index + 1) / b.bands;
+                const int64_t t0 = b.tiles * segment / b.segments, t1 = b.tiles * (segment + 1) / b.segments;
+                const int64_t ow0 = OW * t0 / b.tiles, ow1 = OW * t1 / b.tiles;
+                const int64_t rows_in = span(oh1 - oh0, g->stride[1], g->kernel[1], g->dilation[1]);
+                const int64_t cols_in = span(ow1 - ow0, g->stride[2], g->kernel[2], g->dilation[2]);
+                if (which != held) { /* [in block][kd][row][column][16] */
+                    for (int64_t cb = 0; cb < in_blocks; cb++)
+                        for (int64_t kd = 0; kd < g->kernel[0]; kd++)
+                            for (int64_t r = 0; r < rows_in; r++) {
+                                const int64_t id = od * g->stride[0] + kd * g->dilation[0] - g->pad_begin[0];
+                                const int64_t ih = oh0 * g->stride[1] + r - g->pad_begin[1];
+                                const int64_t channel = n * g->in_channels + group * ICg + cb * DIRECT_BLOCK_IC;
+                                const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
+                                const int channels = (int)(ICg - cb * DIRECT_BLOCK_IC < DIRECT_BLOCK_IC
+                                                               ? ICg - cb * DIRECT_BLOCK_IC
+                                                               : DIRECT_BLOCK_IC);
+                                direct_blocked_row_avx512(inside ? src + channel * in_plane + (id * IH + ih) * IW : NULL,
+                                                          in_plane, channels, IW, ow0 * g->stride[2] - g->pad_begin[2],
+                                                          cols_in,
+                                                          band + ((cb * g->kernel[0] + kd) * b.rows_in + r) * b.cols_in * pixel);
+                            }
+                    held = which;
+                }
+                const int64_t oc = group * OCg + ob * DIRECT_BLOCK_OC;
+                const direct_tile_args args = {
+                    plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
+                    in_blocks, g->kernel[0], g->kernel[1], g->kernel[2],
+                    g->kernel[0] * b.rows_in * b.cols_in * pixel, b.rows_in * b.cols_in * pixel,
+                    g->dilation[1] * b.cols_in * pixel, g->dilation[2] * pixel, g->stride[2] * pixel, out_plane,
+                    (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
+                    plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
+                for (int64_t oh = oh0; oh < oh1; oh++) {
+                    const float *in_row = band + (oh - oh0) * g->stride[1] * b.cols_in * pixel;
+                    const int64_t out_at = (n * g->out_channels + oc) * out_plane + (od * OH + oh) * OW;
+                    for (int64_t t = t0; t < t1; t++) {
+                        const int64_t ow = OW * t / b.tiles, pixels = OW * (t + 1) / b.tiles - ow;
+                        direct_blocked_tile_avx512(&args, in_row + (ow - ow0) * g->stride[2] * pixel, (int)pixels,
+                                                   dst + out_at + ow, residual != NULL ? residual + out_at + ow : NULL);
+                    }
+                }
+            }
+    }
+    jconv_scratch_release(plan->scratch, buffers, shared);
+    return JCONV_OK;
+}
+#else
+/* No AVX-512 kernels in this build: the loops run. */
+int conv_direct_blocked_supports(const conv_geometry *g) {
+    (void)g;
+    return 0;
+}
+
+jconv_status conv_direct_blocked_prepare(struct jconv_conv_plan *plan) {
+    (void)plan;
+    return jconv_fail(JCONV_UNSUPPORTED, "the blocked direct convolution needs AVX-512");
+}
+
+jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                         float *dst) {
+    (void)plan, (void)src, (void)residual, (void)dst;
+    return jconv_fail(JCONV_UNSUPPORTED, "the blocked direct convolution needs AVX-512");
+}
+#endif

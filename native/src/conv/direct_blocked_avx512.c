@@ -1,0 +1,135 @@
+/* The AVX-512 kernels of direct_blocked.h (compiled with -mavx512f -mfma for this file only). */
+#include "direct_blocked.h"
+
+#include <immintrin.h>
+
+/* r[i] becomes column i of the 16 x 16 matrix whose rows were r[0..15]: lanes within 128-bit
+ * blocks (unpack, shuffle), then the blocks (two block shuffles). */
+static inline __attribute__((always_inline)) void transpose_16x16(__m512 r[16]) {
+    __m512 t[16];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    /* u[4k + c], 128-bit block L: column 4L + c of rows 4k .. 4k + 3 */
+    __m512 u[16];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        u[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) {
+        const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 v1 = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(3, 2, 3, 2));
+        const __m512 v2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 v3 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(3, 2, 3, 2));
+        r[c] = _mm512_shuffle_f32x4(v0, v2, _MM_SHUFFLE(2, 0, 2, 0));
+        r[4 + c] = _mm512_shuffle_f32x4(v0, v2, _MM_SHUFFLE(3, 1, 3, 1));
+        r[8 + c] = _mm512_shuffle_f32x4(v1, v3, _MM_SHUFFLE(2, 0, 2, 0));
+        r[12 + c] = _mm512_shuffle_f32x4(v1, v3, _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
+
+static inline __mmask16 first_lanes(int64_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+void direct_blocked_row_avx512(const float *row, int64_t channel_stride, int channels, int64_t width,
+                               int64_t column, int64_t extent, float *to) {
+    const __m512 zero = _mm512_setzero_ps();
+    /* the pixels that read the row: [first, end), column + p in [0, width) */
+    int64_t first = -column < 0 ? 0 : -column, end = width - column < extent ? width - column : extent;
+    if (row == NULL || first > extent) first = extent;
+    if (end < first) end = first;
+    for (int64_t p = 0; p < first; p++) _mm512_storeu_ps(to + p * DIRECT_BLOCK_IC, zero);
+    for (int64_t p = first; p < end; p += 16) {
+        const int64_t n = end - p < 16 ? end - p : 16;
+        const __mmask16 mask = first_lanes(n);
+        const float *from = row + (column + p);
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; c++) r[c] = c < channels ? _mm512_maskz_loadu_ps(mask, from + c * channel_stride) : zero;
+        transpose_16x16(r);
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++)
+            if (j < n) _mm512_storeu_ps(to + (p + j) * DIRECT_BLOCK_IC, r[j]);
+    }
+    for (int64_t p = end; p < extent; p++) _mm512_storeu_ps(to + p * DIRECT_BLOCK_IC, zero);
+}
+
+/* The 16 channels of one half of the tile (pixel j's accumulator in acc[j]) into their output
+ * rows: transposed so that each row is one channel's pixels, then bias, residual and clamp, and
+ * the first `pixels` lanes stored for each of the first `channels` channels. */
+static inline __attribute__((always_inline)) void store_half(const direct_tile_args *a, const __m512 *acc, int pixels,
+                                                             int half, float *out, const float *residual) {
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) r[j] = j < pixels ? acc[j] : _mm512_setzero_ps();
+    transpose_16x16(r);
+    const __mmask16 mask = first_lanes(pixels);
+    const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi);
+    const int channels = a->channels - 16 * half;
+#pragma GCC unroll 16
+    for (int c = 0; c < 16; c++) {
+        if (c >= channels) break;
+        const int64_t at = (int64_t)(16 * half + c) * a->ldc;
+        __m512 v = r[c];
+        if (a->bias != NULL) v = _mm512_add_ps(v, _mm512_set1_ps(a->bias[16 * half + c]));
+        if (residual != NULL) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, residual + at));
+        if (a->clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v)); /* NaN stays NaN */
+        _mm512_mask_storeu_ps(out + at, mask, v);
+    }
+}
+
+/* The tile for a pixel count J and pixel step PIX known when compiled (PIX 0: a->pixel_step), so
+ * that the broadcasts' addresses are constant offsets from one pointer. */
+static inline __attribute__((always_inline)) void tile_body(const direct_tile_args *a, const float *in, int J,
+                                                            int64_t PIX, float *out, const float *residual) {
+    const int64_t pix = PIX != 0 ? PIX : a->pixel_step;
+    __m512 acc0[DIRECT_TILE_MAX], acc1[DIRECT_TILE_MAX];
+    for (int j = 0; j < J; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
+    const float *w = a->weights;
+    for (int64_t cb = 0; cb < a->in_blocks; cb++)
+        for (int64_t kd = 0; kd < a->kd; kd++)
+            for (int64_t kh = 0; kh < a->kh; kh++)
+                for (int64_t kw = 0; kw < a->kw; kw++, w += DIRECT_BLOCK_IC * DIRECT_BLOCK_OC) {
+                    const float *x = in + cb * a->block_step + kd * a->depth_step + kh * a->row_step + kw * a->col_step;
+                    for (int i = 0; i < DIRECT_BLOCK_IC; i++) {
+                        const __m512 w0 = _mm512_loadu_ps(w + i * DIRECT_BLOCK_OC);
+                        const __m512 w1 = _mm512_loadu_ps(w + i * DIRECT_BLOCK_OC + 16);
+#pragma GCC unroll 14
+                        for (int j = 0; j < J; j++) {
+                            const __m512 b = _mm512_set1_ps(x[j * pix + i]);
+                            acc0[j] = _mm512_fmadd_ps(b, w0, acc0[j]);
+                            acc1[j] = _mm512_fmadd_ps(b, w1, acc1[j]);
+                        }
+                    }
+                }
+    store_half(a, acc0, J, 0, out, residual);
+    if (a->channels > 16) store_half(a, acc1, J, 1, out, residual);
+}
+
+#define TILE_OF(J, PIX)                                                                                       \
+    static void tile_##J##_##PIX(const direct_tile_args *a, const float *in, float *out, const float *residual) { \
+        tile_body(a, in, J, PIX, out, residual);                                                             \
+    }
+#define TILES_OF(PIX)                                                                                         \
+    TILE_OF(1, PIX) TILE_OF(2, PIX) TILE_OF(3, PIX) TILE_OF(4, PIX) TILE_OF(5, PIX) TILE_OF(6, PIX)          \
+    TILE_OF(7, PIX) TILE_OF(8, PIX) TILE_OF(9, PIX) TILE_OF(10, PIX) TILE_OF(11, PIX) TILE_OF(12, PIX)      \
+    TILE_OF(13, PIX) TILE_OF(14, PIX)                                                                         \
+    static void (*const tiles_##PIX[DIRECT_TILE_MAX])(const direct_tile_args *, const float *, float *,     \
+                                                      const float *) = {                                      \
+        tile_1_##PIX,  tile_2_##PIX,  tile_3_##PIX,  tile_4_##PIX,  tile_5_##PIX,  tile_6_##PIX,  tile_7_##PIX, \
+        tile_8_##PIX,  tile_9_##PIX,  tile_10_##PIX, tile_11_##PIX, tile_12_##PIX, tile_13_##PIX, tile_14_##PIX};
+/* stride 1 and 2 along W (pixel steps of 16 and 32 floats), any other */
+TILES_OF(16)
+TILES_OF(32)
+TILES_OF(0)
+
+void direct_blocked_tile_avx512(const direct_tile_args *args, const float *in, int pixels, float *out,
+                                const float *residual) {
+    const int64_t step = args->pixel_step;
+    (step == 16 ? tiles_16 : step == 32 ? tiles_32 : tiles_0)[pixels - 1](args, in, out, residual);
+}
