@@ -356,17 +356,20 @@ static void expect_declined(const jconv_conv_desc *d, const char *what) {
     jconv_conv_plan_destroy(plan);
 }
 
-/* auto's choice on three shapes the cost model was calibrated on (conv_winograd.c): a dilated 3x3
- * layer takes F(4,3) over its phases; a 1-D one with dilation 4 whose copies cost more than the
- * tiles save, and a 1024-channel layer whose U (64 MiB in F(2,3)) is re-read by every tile block,
- * stay on im2col. */
-static void expect_auto(int rank, int64_t channels, int64_t size, int64_t dilation, const char *want) {
+/* auto's choice on shapes the cost models were calibrated on (conv_winograd.c, direct_blocked.c): a
+ * dilated 3x3 layer takes F(4,3) over its phases; a 1-D one with dilation 4, whose copies cost
+ * more than the tiles save, takes the blocked direct path where there is one (AVX-512), else
+ * im2col; a 1024-channel layer, whose U (64 MiB in F(2,3)) is re-read by every tile block and
+ * whose blocked weights would stream from L3, im2col; 512 channels on 7x7 (16 MiB of U read for
+ * 16 tiles) and a stride-2 3x3 direct; 256 channels on 14x14 F(4,3). */
+static void expect_auto(int rank, int64_t channels, int64_t size, int64_t dilation, int64_t stride, const char *want) {
     jconv_conv_desc d;
     jconv_conv_desc_init(&d, rank);
     d.in_channels = d.out_channels = channels;
     for (int i = 0; i < rank; i++) {
         d.in_size[i] = size;
         d.kernel[i] = 3;
+        d.stride[i] = stride;
         d.dilation[i] = dilation;
         d.pad_begin[i] = d.pad_end[i] = dilation;
     }
@@ -383,9 +386,14 @@ static void expect_auto(int rank, int64_t channels, int64_t size, int64_t dilati
 }
 
 static void test_auto_choices(void) {
-    expect_auto(2, 256, 28, 2, "winograd-f4x3"); /* dl3_atrous */
-    expect_auto(1, 256, 4096, 4, "im2col");      /* tcn_1d */
-    expect_auto(2, 1024, 14, 1, "im2col");
+    if (getenv("JCONV_CACHE") != NULL) return; /* the models read the cache sizes: these are this machine's */
+    const int blocked = strcmp(jconv_isa(), "avx512") == 0;
+    expect_auto(2, 256, 28, 2, 1, "winograd-f4x3");                    /* dl3_atrous */
+    expect_auto(1, 256, 4096, 4, 1, blocked ? "direct" : "im2col");    /* tcn_1d */
+    expect_auto(2, 1024, 14, 1, 1, "im2col");
+    expect_auto(2, 512, 7, 1, 1, blocked ? "direct" : "im2col");       /* r50_s5_3x3 */
+    expect_auto(2, 128, 56, 1, 2, blocked ? "direct" : "im2col");      /* r50_s3_3x3s2 */
+    expect_auto(2, 256, 14, 1, 1, "winograd-f4x3");                    /* r50_s4_3x3 */
 }
 
 static void test_declined(void) {

@@ -88,6 +88,16 @@ jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, c
                                            const float *residual, float *dst);
 jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst);
+/* AUTO's costs, in multiply-adds of the direct sum (macs): im2col IM2COL_COST_PER_MAC per
+ * multiply-add (the unit Winograd's model was calibrated in, native/docs/WINOGRAD.md); the
+ * blocked direct path, where it runs, conv_direct_blocked_cost (HUGE_VAL where it does not). */
+#define IM2COL_COST_PER_MAC 0.9
+static inline double conv_macs(const conv_geometry *g) {
+    return (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2] * (double)g->out_channels *
+           (double)g->in_channels_per_group * (double)(g->kernel[0] * g->kernel[1] * g->kernel[2]);
+}
+double conv_direct_blocked_cost(const conv_geometry *geometry);
+
 /* The direct algorithm's channel-blocked path (direct_blocked.h): whether it runs the geometry
  * (AVX-512, not transposed, its copies of the input and weights within bounds); prepare packs the
  * weights into plan->packed_weights, after which conv_direct_execute takes this path. */
@@ -122,8 +132,9 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
 int conv_winograd_supports(const conv_geometry *geometry);
 int conv_winograd_tile_size(jconv_algorithm algorithm);
 /* The Winograd variant AUTO runs for the geometry: the cheapest by a measured cost model among those
- * whose error bound is within JCONV_AUTO_ERROR_BOUND, when it beats im2col; AUTO for none. */
-jconv_algorithm conv_winograd_choose(const conv_geometry *geometry);
+ * whose error bound is within JCONV_AUTO_ERROR_BOUND, when it costs less than `baseline` (the
+ * cheaper of im2col and direct, in the units below); AUTO for none. */
+jconv_algorithm conv_winograd_choose(const conv_geometry *geometry, double baseline);
 jconv_status conv_winograd_prepare(struct jconv_conv_plan *plan, int tile_size);
 jconv_status conv_winograd_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                    float *dst);

@@ -44,16 +44,19 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
     return algorithm == JCONV_ALGO_AUTO || algorithm_kernel(algorithm, 0) != NULL;
 }
 
-/* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): im2col + GEMM wins
- * by 5-20x over direct on every dense and grouped layer of the suite; depthwise layers (one input
- * per group) leave the GEMM's 6-row tiles mostly empty and the depthwise kernel wins there;
- * transposed depthwise layers keep the direct gather. 3-tap stride-1 kernels take a Winograd tile
- * when the cost model says it beats im2col and its error bound is within JCONV_AUTO_ERROR_BOUND. */
+/* The algorithm AUTO runs for a shape, from measurements (jconv_bench, README): depthwise layers
+ * (one input per group) leave the GEMM's 6-row tiles mostly empty and the depthwise kernel wins
+ * there; transposed depthwise layers keep the direct gather. Otherwise the cheapest by the cost
+ * models (conv.h): im2col + GEMM, the blocked direct path (AVX-512; its loops elsewhere lose to
+ * im2col by 5-20x), or, for 3-tap stride-1 kernels, a Winograd tile whose error bound is within
+ * JCONV_AUTO_ERROR_BOUND. */
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
     if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2)
         return conv_depthwise_supports(geometry) ? JCONV_ALGO_DEPTHWISE : JCONV_ALGO_DIRECT;
-    const jconv_algorithm winograd = conv_winograd_choose(geometry);
-    return winograd != JCONV_ALGO_AUTO ? winograd : JCONV_ALGO_IM2COL;
+    const double im2col = IM2COL_COST_PER_MAC * conv_macs(geometry), direct = conv_direct_blocked_cost(geometry);
+    const jconv_algorithm winograd = conv_winograd_choose(geometry, direct < im2col ? direct : im2col);
+    if (winograd != JCONV_ALGO_AUTO) return winograd;
+    return direct < im2col ? JCONV_ALGO_DIRECT : JCONV_ALGO_IM2COL;
 }
 
 static float *copy_floats(const float *values, int64_t count) {

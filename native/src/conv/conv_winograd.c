@@ -136,10 +136,9 @@ static int64_t block_size(int64_t total, int64_t tile_bytes, int threads, int *i
 /* AUTO's cost model, in multiply-adds (calibrated with jconv_bench on the suite's 3x3 layers,
  * 1 and 2 threads, see native/docs/WINOGRAD.md): a Winograd tile position costs its GEMM share,
  * ICg x OCg, plus the transforms, gathers and scatters, about WINOGRAD_TRANSFORM_COST per
- * channel (in + out); tiles go 16 at a time. im2col costs about IM2COL_COST_PER_MAC per
- * multiply-add of the direct sum in the same units. */
+ * channel (in + out); tiles go 16 at a time. im2col's and direct's costs are in the same units
+ * (conv.h). */
 #define WINOGRAD_TRANSFORM_COST 40.0
-#define IM2COL_COST_PER_MAC 0.9
 /* U (the transformed weights) is read once per tile block. Past 16 MiB (half of this machine's
  * 32 MiB L3, which both threads' blocks share) its re-reads, by every block after the first, cost
  * WINOGRAD_U_REREAD_COST per float. Few tiles per block make them the bound: with 1024 input
@@ -151,6 +150,12 @@ static int64_t block_size(int64_t total, int64_t tile_bytes, int threads, int *i
  * against F(2,3)'s 2.2, which a cost on its re-reads would choose. */
 #define WINOGRAD_U_CACHED_BYTES (16.0 * 1024 * 1024)
 #define WINOGRAD_U_REREAD_COST 15.0
+/* Larger than the cores' L2 together, U comes from L3 at least once per call: WINOGRAD_U_READ_COST
+ * per float. r50_s5_3x3 (512 channels on 7x7: 16 tiles, one block, 16 MiB of U in F(2,3)) ran
+ * F(2,3) in 0.67-0.99 ms against the blocked direct convolution's 0.61-0.65 (2 threads, two
+ * rounds), where the model without this read had F(2,3) 7% cheaper; 8 per float (about 32 bytes a
+ * cycle) keeps r50_s4_3x3 (9 MiB of U in F(4,3): 0.40-0.43 ms against direct's 0.54-0.57) on F(4,3). */
+#define WINOGRAD_U_READ_COST 8.0
 /* A dilated kernel's copies into and out of its phases, per element of the phases' input and
  * output: what a dilated layer took beyond its phases' convolution run on its own (2 threads:
  * dl3_atrous 0.25 ms for 0.46 M elements, tcn_1d 0.9-1.1 ms for 2.1 M, the tiles also running
@@ -169,6 +174,9 @@ static double winograd_cost(const conv_geometry *g, int m) {
     double cost = (double)g->groups * (double)positions * lanes * (ic * oc + WINOGRAD_TRANSFORM_COST * (ic + oc));
     /* U read again by every block after the first, when it is too large to stay in cache */
     const double u_floats = (double)g->groups * (double)positions * ic * oc;
+    int64_t l1d, l2;
+    jconv_cache_sizes(&l1d, &l2);
+    if (u_floats * sizeof(float) > (double)l2 * jconv_threads()) cost += u_floats * WINOGRAD_U_READ_COST;
     if (u_floats * sizeof(float) > WINOGRAD_U_CACHED_BYTES) {
         int independent;
         const int64_t nt = block_size(tiles, tile_bytes_of(g, positions), jconv_threads(), &independent);
@@ -177,7 +185,7 @@ static double winograd_cost(const conv_geometry *g, int m) {
     return cost;
 }
 
-jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
+jconv_algorithm conv_winograd_choose(const conv_geometry *g, double baseline) {
     if (!conv_winograd_supports(g)) return JCONV_ALGO_AUTO;
     conv_geometry inner;
     const int dilated = dilation_phases_needed(g);
@@ -185,10 +193,7 @@ jconv_algorithm conv_winograd_choose(const conv_geometry *g) {
     const double copies = dilated ? PHASE_COPY_COST * ((double)inner.src_elements + (double)inner.dst_elements) : 0.0;
     int rank = 0;
     for (int dim = 0; dim < 3; dim++) rank += g->kernel[dim] == 3;
-    const double macs = (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2] *
-                        (double)g->out_channels * (double)g->in_channels_per_group *
-                        (double)(g->kernel[0] * g->kernel[1] * g->kernel[2]);
-    double best_cost = IM2COL_COST_PER_MAC * macs;
+    double best_cost = baseline;
     jconv_algorithm best = JCONV_ALGO_AUTO;
     static const jconv_algorithm variants[3] = {JCONV_ALGO_WINOGRAD_F2X3, JCONV_ALGO_WINOGRAD_F4X3,
                                                 JCONV_ALGO_WINOGRAD_F6X3};
