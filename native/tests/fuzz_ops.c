@@ -70,6 +70,8 @@ static float *filled(reader *r, int64_t n) {
 
 /* ---------------------------------------------------------------- convolution ----------------- */
 
+static void fuzz_direct_widened(reader *r, const jconv_conv_desc *narrow, const int64_t out[3]);
+
 static void fuzz_conv(reader *r, int transposed) {
     jconv_conv_transpose_desc d;
     memset(&d, 0, sizeof d);
@@ -173,6 +175,38 @@ static void fuzz_conv(reader *r, int transposed) {
     }
     free(ref);
     free(x), free(w), free(b), free(y);
+    if (!transposed) fuzz_direct_widened(r, &c, out);
+}
+
+/* The direct algorithm's channel-blocked path (AVX-512) needs 8 or more channels a group, which the
+ * decoded sizes (mostly 0-6) seldom give: the same descriptor with 8 times the channels, when its
+ * tensors stay small, run forced to direct and compared exactly (new data, read after the rest, so
+ * that older inputs decode as before). */
+static void fuzz_direct_widened(reader *r, const jconv_conv_desc *narrow, const int64_t out[3]) {
+    jconv_conv_desc d = *narrow;
+    d.in_channels *= 8, d.out_channels *= 8;
+    int64_t spatial_in = 1, spatial_out = 1, taps = 1;
+    for (int i = 0; i < (int)d.spatial_rank; i++) spatial_in *= d.in_size[i], spatial_out *= out[i], taps *= d.kernel[i];
+    const int64_t src = d.batch * d.in_channels * spatial_in, dst = d.batch * d.out_channels * spatial_out;
+    const int64_t weights = d.out_channels * (d.in_channels / d.groups) * taps;
+    if (src > MAX_RUN_ELEMENTS || dst > MAX_RUN_ELEMENTS || weights > MAX_RUN_ELEMENTS) return;
+    float *x = filled(r, src), *w = filled(r, weights), *b = filled(r, d.out_channels);
+    float *residual = filled(r, dst), *y = malloc((size_t)dst * sizeof(float));
+    double *ref = malloc((size_t)dst * sizeof(double));
+    const jconv_post_ops post = {next_byte(r) % 3, -1.0f, 2.0f, 0};
+    const int with_residual = next_byte(r) % 2;
+    conv_reference(&d, out, x, w, b, ref);
+    jconv_conv_plan *plan = NULL;
+    expect(jconv_conv_plan_create(&d, w, b, JCONV_ALGO_DIRECT, &post, &plan), 1, "direct (8x channels)");
+    expect(jconv_conv_plan_execute(plan, x, with_residual ? residual : NULL, y), 1, "direct (8x channels) execute");
+    for (int64_t i = 0; i < dst; i++) {
+        float want = (float)(ref[i] + (with_residual ? residual[i] : 0.0));
+        if (post.activation == JCONV_ACTIVATION_RELU) want = want < 0 ? 0 : want;
+        if (post.activation == JCONV_ACTIVATION_CLAMP) want = fminf(fmaxf(want, -1.0f), 2.0f);
+        if (!(y[i] == want)) FAIL("conv direct (8x channels) output %lld: %g, reference %g", (long long)i, y[i], want);
+    }
+    jconv_conv_plan_destroy(plan);
+    free(x), free(w), free(b), free(residual), free(y), free(ref);
 }
 
 /* ---------------------------------------------------------------- pooling --------------------- */

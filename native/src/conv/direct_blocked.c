@@ -82,8 +82,13 @@ static band_split band_shape(const conv_geometry *g, int64_t bands, int64_t segm
     const int64_t cols = tiles_per * blocks_of(g->out[2], tiles);
     b.rows_in = span(rows, g->stride[1], g->kernel[1], g->dilation[1]);
     b.cols_in = span(cols < g->out[2] ? cols : g->out[2], g->stride[2], g->kernel[2], g->dilation[2]);
-    b.band_floats = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC) * DIRECT_BLOCK_IC * g->kernel[0] * b.rows_in *
-                    b.cols_in;
+    /* INT64_MAX when it overflows (a huge stride with few outputs): too large, split further */
+    int64_t floats = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC) * DIRECT_BLOCK_IC;
+    b.band_floats = jconv_multiply_checked(floats, g->kernel[0], &floats) &&
+                            jconv_multiply_checked(floats, b.rows_in, &floats) &&
+                            jconv_multiply_checked(floats, b.cols_in, &floats)
+                        ? floats
+                        : INT64_MAX;
     return b;
 }
 
@@ -150,6 +155,11 @@ jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, con
     const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
     const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
     const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
+    /* steps between taps and output pixels in a band; none where there is one tap or one pixel
+     * (the dilation or stride may then be huge: supports bounds the others by the band) */
+    const int64_t row_step = g->kernel[1] > 1 ? g->dilation[1] * b.cols_in * pixel : 0;
+    const int64_t col_step = g->kernel[2] > 1 ? g->dilation[2] * pixel : 0;
+    const int64_t pixel_step = OW > 1 ? g->stride[2] * pixel : pixel;
     /* items: [image][od][band][segment][out block] */
     const int64_t items = g->batch * g->groups * OD * b.bands * b.segments * out_blocks;
     jconv_work_ranges work;
@@ -195,7 +205,7 @@ jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, con
                     plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
                     in_blocks, g->kernel[0], g->kernel[1], g->kernel[2],
                     g->kernel[0] * b.rows_in * b.cols_in * pixel, b.rows_in * b.cols_in * pixel,
-                    g->dilation[1] * b.cols_in * pixel, g->dilation[2] * pixel, g->stride[2] * pixel, out_plane,
+                    row_step, col_step, pixel_step, out_plane,
                     (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
                     plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
                 for (int64_t oh = oh0; oh < oh1; oh++) {
