@@ -79,4 +79,43 @@ class ConvAgainstReferenceTest {
             }
         }
     }
+
+    static LongStream wideSeeds() {
+        return LongStream.range(0, 24);
+    }
+
+    /** The direct algorithm with 8 times the channels a group: on AVX-512 its channel-blocked path
+     * (native/src/conv/direct_blocked.c), with every activation and a residual added in place. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("wideSeeds")
+    void blockedDirectMatchesTheReference(long seed) {
+        RandomConvCase c = new RandomConvCase(seed, 8);
+        JConv.setNumThreads(1 + (int) (seed % 2));
+        float[] expected = c.reference();
+        float[] magnitude = c.magnitude();
+        long[] outShape = c.outputShape();
+        int perChannel = expected.length / (int) (outShape[0] * outShape[1]);
+        Activation[] activations = {Activation.NONE, Activation.RELU, Activation.clamp(-0.5f, 0.75f)};
+        Activation activation = activations[(int) (seed / 2 % 3)];
+        boolean withResidual = seed % 4 < 2;
+        float[] residual = RandomConvCase.values(new java.util.SplittableRandom(~seed), expected.length);
+        float[] want = new float[expected.length];
+        float[] bound = magnitude.clone();
+        for (int i = 0; i < want.length; i++) {
+            if (c.bias != null) bound[i] += Math.abs(c.bias[i / perChannel % (int) outShape[1]]);
+            float pre = withResidual ? (float) ((double) expected[i] + residual[i]) : expected[i];
+            want[i] = activation.apply(pre);
+            if (withResidual) bound[i] += Math.abs(residual[i]);
+        }
+        try (Tensor x = Tensor.of(c.input, c.inputShape);
+                Tensor w = Tensor.of(c.weight, c.weightShape);
+                Tensor b = c.bias == null ? null : Tensor.of(c.bias, c.weightShape[0]);
+                Conv conv = Conv.builder(w).bias(b).spec(c.spec()).algorithm(Algorithm.DIRECT).activation(activation)
+                        .build();
+                Tensor y = withResidual ? Tensor.of(residual, outShape) : Tensor.zeros(outShape)) {
+            conv.forward(x, withResidual ? y : null, y);
+            Tolerance.assertClose(want, y.toArray(), bound, c.taps(), conv.errorBound(c.inputShape),
+                    "direct " + activation + (withResidual ? " + residual " : " ") + c);
+        }
+    }
 }

@@ -65,7 +65,9 @@ class ConvWinogradTest {
         }
     }
 
-    /** AUTO takes a Winograd tile only within JConv.AUTO_ERROR_BOUND: never F(6,3) in 2-D or 3-D. */
+    /** AUTO takes a Winograd tile only within JConv.AUTO_ERROR_BOUND: never F(6,3) in 2-D or 3-D. (512
+     * channels on 7x7 may take no tile at all: its 16 tiles hardly pay for reading 16 MiB of transformed
+     * weights, and the blocked direct path, on AVX-512, or im2col cost less.) */
     @Test
     void autoKeepsWithinItsErrorBound() {
         long[][] inputs = {{1, 64, 56, 56}, {1, 64, 8, 28, 28}, {1, 512, 7, 7}};
@@ -78,7 +80,7 @@ class ConvWinogradTest {
                     Conv f6 = Conv.builder(w).spec(ConvSpec.builder().padding(1).build())
                             .algorithm(Algorithm.WINOGRAD_F6X3).build()) {
                 Algorithm chosen = conv.algorithm(inShape);
-                assertTrue(chosen.externalName().startsWith("winograd"), chosen + " for a 3x3 layer");
+                assertTrue(chosen.externalName().startsWith("winograd") || inShape[1] == 512, chosen + " for a 3x3 layer");
                 assertTrue(conv.errorBound(inShape) <= JConv.AUTO_ERROR_BOUND, chosen + ": " + conv.errorBound(inShape));
                 assertTrue(f6.errorBound(inShape) > JConv.AUTO_ERROR_BOUND);
                 assertFalse(chosen == Algorithm.WINOGRAD_F6X3);

@@ -22,6 +22,12 @@ final class RandomConvCase {
     final float[] bias;
 
     RandomConvCase(long seed) {
+        this(seed, 1);
+    }
+
+    /** The same draw with channelScale times the channels of every group (8: the blocked direct path's
+     * 16-channel blocks and 32-channel tiles, whole and partial). */
+    RandomConvCase(long seed, int channelScale) {
         this.seed = seed;
         SplittableRandom r = new SplittableRandom(seed);
         int rank = 1 + (int) (seed % 3); // every rank equally often
@@ -33,6 +39,8 @@ final class RandomConvCase {
             long ic = g * r.nextInt(1, 5);
             long oc = g * r.nextInt(1, 5);
             if (kind == 5) ic = oc = g; // depthwise
+            ic *= channelScale;
+            oc *= channelScale;
             long[] in = new long[rank];
             long[] k = new long[rank];
             long[] s = new long[rank];
