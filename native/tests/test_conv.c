@@ -242,6 +242,24 @@ static void test_direct_blocked_shapes(int cases) {
     }
 }
 
+/* The blocked path's in-place form: 1x1 kernels at stride 1 without padding, 16-64 input channels a
+ * group (whole blocks, read where they lie), 8-70 output channels, planes of 1-700 pixels (tiles
+ * of 1-14 and a plane's last), 1-D to 3-D, groups and batch. */
+static void test_direct_in_place_shapes(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        const int rank = 1 + c % 3;
+        static const int64_t max_in[3] = {700, 26, 9};
+        jconv_conv_desc_init(&d, rank);
+        d.batch = uniform_int(1, 2);
+        d.groups = uniform_int(0, 2) == 0 ? 2 : 1;
+        d.in_channels = d.groups * 16 * uniform_int(1, 4);
+        d.out_channels = d.groups * uniform_int(8, 70);
+        for (int i = 0; i < rank; i++) d.in_size[i] = uniform_int(1, max_in[rank - 1]);
+        check_every_algorithm(&d, 3000 + c);
+    }
+}
+
 /* By hand, on the blocked path: 16 input channels of ones, 5x5, a 3x3 kernel at stride 2 and
  * padding 1 with weight oc + 1 everywhere for 40 output channels (a whole and a partial tile of
  * 32): output (oc, i, j) = 16 (oc + 1) x the taps inside the input (4 at the corners, 6 at the
@@ -702,6 +720,7 @@ int main(int argc, char **argv) {
     test_asymmetric_padding();
     test_random_shapes(cases);
     test_direct_blocked_shapes(cases / 6);
+    test_direct_in_place_shapes(cases / 10);
     test_direct_blocked_by_hand();
     test_im2col_band_shapes();
     test_gemm_block_edges();

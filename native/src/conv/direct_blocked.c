@@ -108,39 +108,117 @@ static band_split split_bands(const conv_geometry *g, int threads) {
     return b;
 }
 
+/* A 1x1 convolution at stride 1 without padding whose groups have whole 16-channel blocks reads its
+ * input in place: pixel p of channel c of the group's plane is the input's, no band to fill. */
+static int reads_in_place(const conv_geometry *g) {
+    int plain = taps_of(g) == 1 && g->in_channels_per_group % DIRECT_BLOCK_IC == 0;
+    for (int d = 0; d < 3; d++) plain = plain && g->stride[d] == 1 && g->pad_begin[d] == 0 && g->pad_end[d] == 0;
+    return plain;
+}
+
 /* AUTO's cost of the blocked path (conv.h's units): DIRECT_COST_PER_MAC per multiply-add of the
  * blocks (channels rounded up to 16 and 32; a tile of fewer than 4 pixels has too few FMA chains
- * for the two pipes, and is counted as 4), DIRECT_FILL_COST per float of the bands it fills
- * (halos included). Measured against im2col (2 threads, jconv_bench, two rounds each): ResNet-50's
+ * for the two pipes, and is counted as 4), DIRECT_TILE_COST per tile for its transposes and
+ * stores, DIRECT_FILL_COST per float of the bands it fills (halos included), and, in place, where
+ * the weights pass L2, DIRECT_WEIGHTS_COST per float of them for every tile (they stream from L3
+ * again for each). Measured against im2col (2 threads, jconv_bench, two rounds each): ResNet-50's
  * 3x3 layers 0.86-0.95x im2col's time at 56x56 to 14x14 and 0.68x at 7x7, r50_s3_3x3s2 0.87x,
- * 256 channels at stride 2 on 56x56 0.88x, tcn_1d 0.92-1.0x. Not for one tap (1x1 layers at
- * stride 2: 1.07x im2col's time: little work per float filled) nor where a block's weights
- * (input channels x taps x 32) pass 3/4 of L2 and stream from L3 for every tile (1024 channels
- * on 14x14: 1.0x; 2048 with dilation 6: 1.1x). */
+ * 256 channels at stride 2 on 56x56 0.88x, tcn_1d 0.92-1.0x; in place, r50_s2_1x1 0.89x (the tile
+ * cost from r50_s2_1x1up's 1.2x: 64 input channels, as many tiles for a quarter of the work),
+ * r50_s4_1x1 0.92x, mb2_pw_14 0.82x, r50_s5_1x1up 1.04x and the 1024^3 SGEMM 1.15x (4 MiB of
+ * weights). Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work
+ * per float filled) nor where a block's weights (input channels x taps x 32) pass 3/4 of L2 and
+ * stream from L3 for every tile (1024 channels on 14x14: 1.0x; 2048 with dilation 6: 1.1x). */
 #define DIRECT_COST_PER_MAC 0.72
+#define DIRECT_TILE_COST 10000.0
 #define DIRECT_FILL_COST 12.0
+#define DIRECT_WEIGHTS_COST 8.0
 
 double conv_direct_blocked_cost(const conv_geometry *g) {
-    if (taps_of(g) == 1 || !conv_direct_blocked_supports(g)) return HUGE_VAL;
+    if (!conv_direct_blocked_supports(g)) return HUGE_VAL;
+    const int in_place = reads_in_place(g);
+    if (taps_of(g) == 1 && !in_place) return HUGE_VAL;
     int64_t l1d, l2;
     jconv_cache_sizes(&l1d, &l2);
     const int64_t in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
     const int64_t out_blocks = blocks_of(g->out_channels_per_group, DIRECT_BLOCK_OC);
-    if ((double)in_blocks * (double)taps_of(g) * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC * sizeof(float) > 0.75 * (double)l2)
-        return HUGE_VAL;
-    const band_split b = split_bands(g, jconv_threads());
-    const double pixels = (double)g->out[2] / (double)b.tiles; /* per tile, on average */
-    const double images = (double)g->batch * (double)g->groups;
-    const double macs = images * (double)(out_blocks * DIRECT_BLOCK_OC) * (double)(in_blocks * DIRECT_BLOCK_IC) *
-                        (double)taps_of(g) * (double)g->out[0] * (double)g->out[1] * (double)b.tiles *
-                        (pixels < 4.0 ? 4.0 : pixels);
-    const double fill = images * (double)g->out[0] * (double)(b.bands * b.segments) * (double)b.band_floats;
-    return DIRECT_COST_PER_MAC * macs + DIRECT_FILL_COST * fill;
+    const double block_weights = (double)in_blocks * (double)taps_of(g) * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
+    if (block_weights * sizeof(float) > 0.75 * (double)l2) return HUGE_VAL;
+    const double images = (double)g->batch * (double)g->groups, padded_channels = out_blocks * DIRECT_BLOCK_OC;
+    double tiles, pixels, fill = 0.0; /* tiles of one 32-channel block; pixels per tile */
+    if (in_place) {
+        const double P = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+        tiles = images * ceil(P / DIRECT_TILE_MAX), pixels = P / ceil(P / DIRECT_TILE_MAX);
+    } else {
+        const band_split b = split_bands(g, jconv_threads());
+        tiles = images * (double)g->out[0] * (double)g->out[1] * (double)b.tiles;
+        pixels = (double)g->out[2] / (double)b.tiles;
+        fill = images * (double)g->out[0] * (double)(b.bands * b.segments) * (double)b.band_floats;
+    }
+    const double macs = tiles * (pixels < 4.0 ? 4.0 : pixels) * padded_channels * (double)(in_blocks * DIRECT_BLOCK_IC) *
+                        (double)taps_of(g);
+    double cost = DIRECT_COST_PER_MAC * macs + DIRECT_TILE_COST * tiles * (double)out_blocks + DIRECT_FILL_COST * fill;
+    const double weights = block_weights * (double)out_blocks;
+    if (in_place && weights * sizeof(float) > (double)l2) cost += DIRECT_WEIGHTS_COST * weights * tiles / images;
+    return cost;
+}
+
+/* Work items per thread the output plane is cut into, in place, at least. */
+#define ITEMS_PER_THREAD 8
+
+/* In place (reads_in_place): the output plane of each image and group in segments of tiles of at
+ * most DIRECT_TILE_MAX pixels, each tile for every 32-channel block in turn while its input (the
+ * group's channels at its pixels) stays in L1. */
+static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const float *src, const float *residual,
+                                     float *dst) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
+    const int64_t in_blocks = ICg / DIRECT_BLOCK_IC, out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
+    const int64_t P = g->out[0] * g->out[1] * g->out[2];
+    const int threads = jconv_threads();
+    const int64_t tiles = blocks_of(P, DIRECT_TILE_MAX), images = g->batch * g->groups;
+    int64_t segments = blocks_of(ITEMS_PER_THREAD * threads, images);
+    if (segments > tiles) segments = tiles;
+    const jconv_post_ops post_ops = plan->post_ops;
+    const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
+    const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
+    const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
+    const int64_t items = images * segments;
+    jconv_work_ranges work;
+    jconv_work_ranges_init(&work, threads, items);
+#pragma omp parallel num_threads(threads) if (threads > 1 && items > 1)
+    {
+        const int thread = jconv_thread_index();
+        int64_t first, end;
+        while (jconv_work_next(&work, thread, &first, &end))
+            for (int64_t item = first; item < end; item++) {
+                const int64_t segment = item % segments, image = item / segments;
+                const int64_t n = image / g->groups, group = image % g->groups;
+                const float *in = src + (n * g->in_channels + group * ICg) * P;
+                const int64_t t0 = tiles * segment / segments, t1 = tiles * (segment + 1) / segments;
+                for (int64_t t = t0; t < t1; t++) {
+                    const int64_t p = P * t / tiles, pixels = P * (t + 1) / tiles - p;
+                    for (int64_t ob = 0; ob < out_blocks; ob++) {
+                        const int64_t oc = group * OCg + ob * DIRECT_BLOCK_OC;
+                        const direct_tile_args args = {
+                            plan->packed_weights + (group * out_blocks + ob) * in_blocks * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
+                            in_blocks, 1, 1, 1, DIRECT_BLOCK_IC * P, 0, 0, 0, 1, P, P,
+                            (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
+                            plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
+                        const int64_t out_at = (n * g->out_channels + oc) * P + p;
+                        direct_blocked_tile_avx512(&args, in + p, (int)pixels, dst + out_at,
+                                                   residual != NULL ? residual + out_at : NULL);
+                    }
+                }
+            }
+    }
+    return JCONV_OK;
 }
 
 jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                          float *dst) {
     const conv_geometry *g = &plan->geometry;
+    if (reads_in_place(g)) return execute_in_place(plan, src, residual, dst);
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
     const int64_t in_blocks = blocks_of(ICg, DIRECT_BLOCK_IC), out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
@@ -205,7 +283,7 @@ jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, con
                     plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
                     in_blocks, g->kernel[0], g->kernel[1], g->kernel[2],
                     g->kernel[0] * b.rows_in * b.cols_in * pixel, b.rows_in * b.cols_in * pixel,
-                    row_step, col_step, pixel_step, out_plane,
+                    row_step, col_step, pixel_step, 1, out_plane,
                     (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
                     plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
                 for (int64_t oh = oh0; oh < oh1; oh++) {

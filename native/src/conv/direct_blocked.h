@@ -7,7 +7,8 @@
  * and one broadcast of the input per pixel for two FMAs. No im2col matrix and no packing per
  * tap: a stride or a dilation only changes which pixels the broadcasts read. The tile is
  * transposed in registers into the output's rows (NCDHW) as bias, residual and activation are
- * applied. */
+ * applied. A 1x1 convolution at stride 1 without padding reads its input in place instead (pixel
+ * step 1, channels a plane apart): no copy at all. */
 #ifndef JCONV_DIRECT_BLOCKED_H
 #define JCONV_DIRECT_BLOCKED_H
 
@@ -23,6 +24,7 @@ typedef struct direct_tile_args {
     const float *weights; /* the block's packed weights: [in_blocks][taps][16][32] */
     int64_t in_blocks, kd, kh, kw;
     int64_t block_step, depth_step, row_step, col_step, pixel_step;
+    int64_t channel_step; /* pixel_step 1: the input read in place (NCHW), its channels this far apart */
     int64_t ldc;          /* the output's channel plane (OD * OH * OW) */
     int channels;         /* valid output channels of the block, 1-32 */
     const float *bias;    /* `channels` of them, or NULL */

@@ -84,7 +84,8 @@ static inline __attribute__((always_inline)) void store_half(const direct_tile_a
 }
 
 /* The tile for a pixel count J and pixel step PIX known when compiled (PIX 0: a->pixel_step), so
- * that the broadcasts' addresses are constant offsets from one pointer. */
+ * that the broadcasts' addresses are constant offsets from one pointer (in place, PIX 1: one
+ * pointer per input channel). */
 static inline __attribute__((always_inline)) void tile_body(const direct_tile_args *a, const float *in, int J,
                                                             int64_t PIX, float *out, const float *residual) {
     const int64_t pix = PIX != 0 ? PIX : a->pixel_step;
@@ -99,9 +100,13 @@ static inline __attribute__((always_inline)) void tile_body(const direct_tile_ar
                     for (int i = 0; i < DIRECT_BLOCK_IC; i++) {
                         const __m512 w0 = _mm512_loadu_ps(w + i * DIRECT_BLOCK_OC);
                         const __m512 w1 = _mm512_loadu_ps(w + i * DIRECT_BLOCK_OC + 16);
+                        const float *xi = PIX == 1 ? x + i * a->channel_step : x + i;
+                        /* in place, the next tile's pixels of this channel (an address only: it may lie
+                         * past the input's end) */
+                        if (PIX == 1) _mm_prefetch((const char *)((uintptr_t)xi + (J + 15) * sizeof(float)), _MM_HINT_T0);
 #pragma GCC unroll 14
                         for (int j = 0; j < J; j++) {
-                            const __m512 b = _mm512_set1_ps(x[j * pix + i]);
+                            const __m512 b = _mm512_set1_ps(xi[j * pix]);
                             acc0[j] = _mm512_fmadd_ps(b, w0, acc0[j]);
                             acc1[j] = _mm512_fmadd_ps(b, w1, acc1[j]);
                         }
@@ -123,13 +128,14 @@ static inline __attribute__((always_inline)) void tile_body(const direct_tile_ar
                                                       const float *) = {                                      \
         tile_1_##PIX,  tile_2_##PIX,  tile_3_##PIX,  tile_4_##PIX,  tile_5_##PIX,  tile_6_##PIX,  tile_7_##PIX, \
         tile_8_##PIX,  tile_9_##PIX,  tile_10_##PIX, tile_11_##PIX, tile_12_##PIX, tile_13_##PIX, tile_14_##PIX};
-/* stride 1 and 2 along W (pixel steps of 16 and 32 floats), any other */
+/* stride 1 and 2 along W (pixel steps of 16 and 32 floats), any other, and in place (step 1) */
 TILES_OF(16)
 TILES_OF(32)
 TILES_OF(0)
+TILES_OF(1)
 
 void direct_blocked_tile_avx512(const direct_tile_args *args, const float *in, int pixels, float *out,
                                 const float *residual) {
     const int64_t step = args->pixel_step;
-    (step == 16 ? tiles_16 : step == 32 ? tiles_32 : tiles_0)[pixels - 1](args, in, out, residual);
+    (step == 1 ? tiles_1 : step == 16 ? tiles_16 : step == 32 ? tiles_32 : tiles_0)[pixels - 1](args, in, out, residual);
 }
