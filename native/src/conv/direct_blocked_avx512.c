@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) void store_half(const direct_tile_a
                                                              int half, float *out, const float *residual) {
     __m512 r[16];
 #pragma GCC unroll 16
-    for (int j = 0; j < 16; j++) r[j] = j < pixels ? acc[j] : _mm512_setzero_ps();
+    for (int j = 0; j < 16; j++) r[j] = acc[j];
     transpose_16x16(r);
     const __mmask16 mask = first_lanes(pixels);
     const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi);
@@ -89,8 +89,9 @@ static inline __attribute__((always_inline)) void store_half(const direct_tile_a
 static inline __attribute__((always_inline)) void tile_body(const direct_tile_args *a, const float *in, int J,
                                                             int64_t PIX, float *out, const float *residual) {
     const int64_t pix = PIX != 0 ? PIX : a->pixel_step;
-    __m512 acc0[DIRECT_TILE_MAX], acc1[DIRECT_TILE_MAX];
-    for (int j = 0; j < J; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
+    __m512 acc0[16], acc1[16]; /* 16: the transposes' rows; those past J stay zero */
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
     const float *w = a->weights;
     for (int64_t cb = 0; cb < a->in_blocks; cb++)
         for (int64_t kd = 0; kd < a->kd; kd++)
