@@ -244,7 +244,8 @@ static void test_direct_blocked_shapes(int cases) {
 
 /* The blocked path's in-place form: 1x1 kernels at stride 1 without padding, 16-64 input channels a
  * group (whole blocks, read where they lie), 8-70 output channels, planes of 1-700 pixels (tiles
- * of 1-14 and a plane's last), 1-D to 3-D, groups and batch. */
+ * of 1-14 and a plane's last), 1-D to 3-D, groups and batch; and two with weights past half of L2
+ * (with JCONV_CACHE=2K,16K, all of them). */
 static void test_direct_in_place_shapes(int cases) {
     for (int c = 0; c < cases; c++) {
         jconv_conv_desc d;
@@ -257,6 +258,14 @@ static void test_direct_in_place_shapes(int cases) {
         d.out_channels = d.groups * uniform_int(8, 70);
         for (int i = 0; i < rank; i++) d.in_size[i] = uniform_int(1, max_in[rank - 1]);
         check_every_algorithm(&d, 3000 + c);
+    }
+    /* weights past half of L2 (0.6-0.65 MiB): one 32-channel block per item */
+    for (int c = 0; c < 2; c++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, 2 - c);
+        d.in_channels = c == 0 ? 512 : 1024, d.out_channels = c == 0 ? 300 : 160;
+        d.in_size[0] = c == 0 ? 7 : 37, d.in_size[1] = 7;
+        check_every_algorithm(&d, 3100 + c);
     }
 }
 

@@ -361,7 +361,8 @@ static void expect_declined(const jconv_conv_desc *d, const char *what) {
  * more than the tiles save, takes the blocked direct path where there is one (AVX-512), else
  * im2col; a 1024-channel layer, whose U (64 MiB in F(2,3)) is re-read by every tile block and
  * whose blocked weights would stream from L3, im2col; 512 channels on 7x7 (16 MiB of U read for
- * 16 tiles) and a stride-2 3x3 direct; 256 channels on 14x14 F(4,3). */
+ * 16 tiles) direct where there is the blocked path, else F(2,3) (im2col's tiles cover 64 of its
+ * 49 columns); a stride-2 3x3 direct; 256 channels on 14x14 F(4,3). */
 static void expect_auto(int rank, int64_t channels, int64_t size, int64_t dilation, int64_t stride, const char *want) {
     jconv_conv_desc d;
     jconv_conv_desc_init(&d, rank);
@@ -391,7 +392,7 @@ static void test_auto_choices(void) {
     expect_auto(2, 256, 28, 2, 1, "winograd-f4x3");                    /* dl3_atrous */
     expect_auto(1, 256, 4096, 4, 1, blocked ? "direct" : "im2col");    /* tcn_1d */
     expect_auto(2, 1024, 14, 1, 1, "im2col");
-    expect_auto(2, 512, 7, 1, 1, blocked ? "direct" : "im2col");       /* r50_s5_3x3 */
+    expect_auto(2, 512, 7, 1, 1, blocked ? "direct" : "winograd-f2x3"); /* r50_s5_3x3 */
     expect_auto(2, 128, 56, 1, 2, blocked ? "direct" : "im2col");      /* r50_s3_3x3s2 */
     expect_auto(2, 256, 14, 1, 1, "winograd-f4x3");                    /* r50_s4_3x3 */
 }

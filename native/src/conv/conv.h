@@ -4,6 +4,8 @@
 
 #include "../core/internal.h"
 
+#include <math.h>
+
 /* A descriptor validated and widened to 3-D: a 1-D convolution over W is a 3-D one with D = H = 1,
  * kernel 1, stride 1, no padding and dilation 1 in the added dims, so kernels handle one case. */
 typedef struct conv_geometry {
@@ -89,11 +91,14 @@ jconv_status conv_transpose_direct_execute(const struct jconv_conv_plan *plan, c
 jconv_status conv_direct_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst);
 /* AUTO's costs, in multiply-adds of the direct sum (macs): im2col IM2COL_COST_PER_MAC per
- * multiply-add (the unit Winograd's model was calibrated in, native/docs/WINOGRAD.md); the
- * blocked direct path, where it runs, conv_direct_blocked_cost (HUGE_VAL where it does not). */
+ * multiply-add of its GEMM, whose 16-column tiles cover the output plane rounded up to 16 (the
+ * unit Winograd's model was calibrated in, native/docs/WINOGRAD.md; r50_s5_3x3's and
+ * r50_s5_1x1up's 49 columns take 64); the blocked direct path, where it runs,
+ * conv_direct_blocked_cost (HUGE_VAL where it does not). */
 #define IM2COL_COST_PER_MAC 0.9
-static inline double conv_macs(const conv_geometry *g) {
-    return (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2] * (double)g->out_channels *
+static inline double conv_im2col_cost(const conv_geometry *g) {
+    const double plane = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    return IM2COL_COST_PER_MAC * (double)g->batch * ceil(plane / 16.0) * 16.0 * (double)g->out_channels *
            (double)g->in_channels_per_group * (double)(g->kernel[0] * g->kernel[1] * g->kernel[2]);
 }
 double conv_direct_blocked_cost(const conv_geometry *geometry);

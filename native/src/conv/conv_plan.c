@@ -53,7 +53,7 @@ int jconv_algorithm_available(jconv_algorithm algorithm) {
 static jconv_algorithm choose_algorithm(const conv_geometry *geometry) {
     if (geometry->in_channels_per_group == 1 && geometry->out_channels_per_group <= 2)
         return conv_depthwise_supports(geometry) ? JCONV_ALGO_DEPTHWISE : JCONV_ALGO_DIRECT;
-    const double im2col = IM2COL_COST_PER_MAC * conv_macs(geometry), direct = conv_direct_blocked_cost(geometry);
+    const double im2col = conv_im2col_cost(geometry), direct = conv_direct_blocked_cost(geometry);
     const jconv_algorithm winograd = conv_winograd_choose(geometry, direct < im2col ? direct : im2col);
     if (winograd != JCONV_ALGO_AUTO) return winograd;
     return direct < im2col ? JCONV_ALGO_DIRECT : JCONV_ALGO_IM2COL;

@@ -119,14 +119,13 @@ static int reads_in_place(const conv_geometry *g) {
 /* AUTO's cost of the blocked path (conv.h's units): DIRECT_COST_PER_MAC per multiply-add of the
  * blocks (channels rounded up to 16 and 32; a tile of fewer than 4 pixels has too few FMA chains
  * for the two pipes, and is counted as 4), DIRECT_TILE_COST per tile for its transposes and
- * stores, DIRECT_FILL_COST per float of the bands it fills (halos included), and, in place, where
- * the weights pass L2, DIRECT_WEIGHTS_COST per float of them for every tile (they stream from L3
- * again for each). Measured against im2col (2 threads, jconv_bench, two rounds each): ResNet-50's
+ * stores, DIRECT_FILL_COST per float of the bands it fills (halos included), and DIRECT_WEIGHTS_COST
+ * per float read from L3 (in place, below). Measured against im2col (2 threads, jconv_bench, two rounds each): ResNet-50's
  * 3x3 layers 0.86-0.95x im2col's time at 56x56 to 14x14 and 0.68x at 7x7, r50_s3_3x3s2 0.87x,
  * 256 channels at stride 2 on 56x56 0.88x, tcn_1d 0.92-1.0x; in place, r50_s2_1x1 0.89x (the tile
  * cost from r50_s2_1x1up's 1.2x: 64 input channels, as many tiles for a quarter of the work),
- * r50_s4_1x1 0.92x, mb2_pw_14 0.82x, r50_s5_1x1up 1.04x and the 1024^3 SGEMM 1.15x (4 MiB of
- * weights). Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work
+ * r50_s4_1x1 0.85x, mb2_pw_14 0.82x, r50_s5_1x1up 0.87x, the 1024^3 SGEMM 1.07x (4 MiB of input
+ * read again for each of 32 blocks). Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work
  * per float filled) nor where a block's weights (input channels x taps x 32) pass 3/4 of L2 and
  * stream from L3 for every tile (1024 channels on 14x14: 1.0x; 2048 with dilation 6: 1.1x). */
 #define DIRECT_COST_PER_MAC 0.72
@@ -158,8 +157,15 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
     const double macs = tiles * (pixels < 4.0 ? 4.0 : pixels) * padded_channels * (double)(in_blocks * DIRECT_BLOCK_IC) *
                         (double)taps_of(g);
     double cost = DIRECT_COST_PER_MAC * macs + DIRECT_TILE_COST * tiles * (double)out_blocks + DIRECT_FILL_COST * fill;
+    /* in place, weights past half of L2 are read once, block by block, and the input once per
+     * block: from L3 when it does not fit in L2 beside a block's weights (execute_in_place) */
     const double weights = block_weights * (double)out_blocks;
-    if (in_place && weights * sizeof(float) > (double)l2) cost += DIRECT_WEIGHTS_COST * weights * tiles / images;
+    const double input = (double)g->in_channels_per_group * (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    if (in_place && weights * sizeof(float) > 0.5 * (double)l2) {
+        cost += DIRECT_WEIGHTS_COST * weights * images;
+        if ((input + block_weights) * sizeof(float) > (double)l2)
+            cost += DIRECT_WEIGHTS_COST * input * (double)out_blocks * images;
+    }
     return cost;
 }
 
@@ -168,7 +174,11 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
 
 /* In place (reads_in_place): the output plane of each image and group in segments of tiles of at
  * most DIRECT_TILE_MAX pixels, each tile for every 32-channel block in turn while its input (the
- * group's channels at its pixels) stays in L1. */
+ * group's channels at its pixels) stays in L1; or, when the weights pass half of L2, each item one
+ * block over its segment, so that a block's weights stay in cache over the tiles and the input
+ * is read again for each block, rather than the weights from L3 for each tile (2 threads, three
+ * rounds, builds alternating: r50_s4_1x1, 1 MiB of weights, 0.91-0.93x -> 0.96-0.98x oneDNN;
+ * r50_s5_1x1up, 4 MiB, 0.86-0.89x -> 0.91-0.93x). */
 static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                      float *dst) {
     const conv_geometry *g = &plan->geometry;
@@ -177,13 +187,16 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
     const int64_t P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
     const int64_t tiles = blocks_of(P, DIRECT_TILE_MAX), images = g->batch * g->groups;
-    int64_t segments = blocks_of(ITEMS_PER_THREAD * threads, images);
+    int64_t l1d, l2;
+    jconv_cache_sizes(&l1d, &l2);
+    const int64_t parts = out_blocks * ICg * DIRECT_BLOCK_OC * (int64_t)sizeof(float) > l2 / 2 ? out_blocks : 1;
+    int64_t segments = blocks_of(ITEMS_PER_THREAD * threads, images * parts);
     if (segments > tiles) segments = tiles;
     const jconv_post_ops post_ops = plan->post_ops;
     const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
     const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
     const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
-    const int64_t items = images * segments;
+    const int64_t items = images * parts * segments; /* [image][part][segment] */
     jconv_work_ranges work;
     jconv_work_ranges_init(&work, threads, items);
 #pragma omp parallel num_threads(threads) if (threads > 1 && items > 1)
@@ -192,13 +205,14 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
         int64_t first, end;
         while (jconv_work_next(&work, thread, &first, &end))
             for (int64_t item = first; item < end; item++) {
-                const int64_t segment = item % segments, image = item / segments;
+                const int64_t segment = item % segments, part = item / segments % parts, image = item / (segments * parts);
+                const int64_t ob0 = out_blocks * part / parts, ob1 = out_blocks * (part + 1) / parts;
                 const int64_t n = image / g->groups, group = image % g->groups;
                 const float *in = src + (n * g->in_channels + group * ICg) * P;
                 const int64_t t0 = tiles * segment / segments, t1 = tiles * (segment + 1) / segments;
                 for (int64_t t = t0; t < t1; t++) {
                     const int64_t p = P * t / tiles, pixels = P * (t + 1) / tiles - p;
-                    for (int64_t ob = 0; ob < out_blocks; ob++) {
+                    for (int64_t ob = ob0; ob < ob1; ob++) {
                         const int64_t oc = group * OCg + ob * DIRECT_BLOCK_OC;
                         const direct_tile_args args = {
                             plan->packed_weights + (group * out_blocks + ob) * in_blocks * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
