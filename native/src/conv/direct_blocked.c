@@ -1,5 +1,7 @@
-/* The direct algorithm's channel-blocked path (direct_blocked.h): where it applies, the weights'
- * blocked copy made at plan time, and each call's input copy and tiles, shared by the threads. */
+/* The direct algorithm's channel-blocked path (direct_blocked.h): where it applies and what AUTO
+ * takes it to cost, the weights' blocked copy made at plan time, and each call's work: bands of
+ * the input blocked into each thread's own buffer and the tiles that read them, or, for a plain
+ * 1x1 layer, the tiles reading the input in place. */
 #include "../core/work_ranges.h"
 #include "conv.h"
 #include "direct_blocked.h"
@@ -8,10 +10,10 @@
 
 /* The packed weights may take at most DIRECT_BLOCKED_FACTOR times the weights (channels rounded up
  * to 16 and 32 leave the tiles' lanes that empty: the loops beat blocks of one channel, as in a
- * depthwise layer), and a band of one tile's input (the least a work
- * item reads: every input channel, rounded up to 16, over the taps' span, however far apart a
- * dilation puts them) at most DIRECT_BLOCKED_MAX_BAND floats; beyond those (thousands of groups
- * of one channel, huge dilations) the loops run. */
+ * depthwise layer), and a band of one tile's input (the least a work item reads: every input
+ * channel, rounded up to 16, over the taps' span, however far apart a dilation puts them) at most
+ * DIRECT_BLOCKED_MAX_BAND floats; beyond those (thousands of groups of one channel, huge
+ * dilations) the loops run. */
 #define DIRECT_BLOCKED_FACTOR 8
 #define DIRECT_BLOCKED_MAX_BAND ((int64_t)1 << 22)
 
@@ -119,15 +121,16 @@ static int reads_in_place(const conv_geometry *g) {
 /* AUTO's cost of the blocked path (conv.h's units): DIRECT_COST_PER_MAC per multiply-add of the
  * blocks (channels rounded up to 16 and 32; a tile of fewer than 4 pixels has too few FMA chains
  * for the two pipes, and is counted as 4), DIRECT_TILE_COST per tile for its transposes and
- * stores, DIRECT_FILL_COST per float of the bands it fills (halos included), and DIRECT_WEIGHTS_COST
- * per float read from L3 (in place, below). Measured against im2col (2 threads, jconv_bench, two rounds each): ResNet-50's
- * 3x3 layers 0.86-0.95x im2col's time at 56x56 to 14x14 and 0.68x at 7x7, r50_s3_3x3s2 0.87x,
- * 256 channels at stride 2 on 56x56 0.88x, tcn_1d 0.92-1.0x; in place, r50_s2_1x1 0.89x (the tile
- * cost from r50_s2_1x1up's 1.2x: 64 input channels, as many tiles for a quarter of the work),
- * r50_s4_1x1 0.85x, mb2_pw_14 0.82x, r50_s5_1x1up 0.87x, the 1024^3 SGEMM 1.07x (4 MiB of input
- * read again for each of 32 blocks). Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work
- * per float filled) nor where a block's weights (input channels x taps x 32) pass 3/4 of L2 and
- * stream from L3 for every tile (1024 channels on 14x14: 1.0x; 2048 with dilation 6: 1.1x). */
+ * stores, DIRECT_FILL_COST per float of the bands it fills (halos included), and
+ * DIRECT_WEIGHTS_COST per float read from L3 (in place, below). Measured against im2col (2
+ * threads, jconv_bench, two rounds each): ResNet-50's 3x3 layers 0.86-0.95x im2col's time at
+ * 56x56 to 14x14 and 0.68x at 7x7, r50_s3_3x3s2 0.87x, 256 channels at stride 2 on 56x56 0.88x,
+ * tcn_1d 0.92-1.0x; in place, r50_s2_1x1 0.89x (the tile cost from r50_s2_1x1up's 1.2x: 64 input
+ * channels, as many tiles for a quarter of the work), r50_s4_1x1 0.85x, mb2_pw_14 0.82x,
+ * r50_s5_1x1up 0.87x, the 1024^3 SGEMM 1.07x (4 MiB of input read again for each of 32 blocks).
+ * Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work per float
+ * filled) nor where a block's weights (input channels x taps x 32) pass 3/4 of L2 and stream from
+ * L3 for every tile (1024 channels on 14x14: 1.0x; 2048 with dilation 6: 1.1x). */
 #define DIRECT_COST_PER_MAC 0.72
 #define DIRECT_TILE_COST 10000.0
 #define DIRECT_FILL_COST 12.0
@@ -169,6 +172,29 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
     return cost;
 }
 
+/* The channels of block `block` of `size` of a group's `total`: size, or fewer in the last. */
+static int block_channels(int64_t total, int64_t block, int64_t size) {
+    return (int)(total - block * size < size ? total - block * size : size);
+}
+
+/* A tile's arguments for output block ob of a group but its input steps, which each path sets. */
+static direct_tile_args tile_args(const struct jconv_conv_plan *plan, int64_t group, int64_t ob) {
+    const conv_geometry *g = &plan->geometry;
+    const int64_t OCg = g->out_channels_per_group, in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
+    const int64_t out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC), block_floats = DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
+    const jconv_post_ops *post_ops = &plan->post_ops;
+    direct_tile_args a = {0};
+    a.weights = plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps_of(g) * block_floats;
+    a.in_blocks = in_blocks, a.kd = g->kernel[0], a.kh = g->kernel[1], a.kw = g->kernel[2];
+    a.ldc = g->out[0] * g->out[1] * g->out[2];
+    a.channels = block_channels(OCg, ob, DIRECT_BLOCK_OC);
+    a.bias = plan->bias != NULL ? plan->bias + group * OCg + ob * DIRECT_BLOCK_OC : NULL;
+    a.clamp = post_ops->activation != JCONV_ACTIVATION_NONE;
+    a.lo = post_ops->activation == JCONV_ACTIVATION_CLAMP ? post_ops->clamp_min : 0.0f;
+    a.hi = post_ops->activation == JCONV_ACTIVATION_CLAMP ? post_ops->clamp_max : INFINITY;
+    return a;
+}
+
 /* Work items per thread the output plane is cut into, in place, at least. */
 #define ITEMS_PER_THREAD 8
 
@@ -183,8 +209,7 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
                                      float *dst) {
     const conv_geometry *g = &plan->geometry;
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
-    const int64_t in_blocks = ICg / DIRECT_BLOCK_IC, out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
-    const int64_t P = g->out[0] * g->out[1] * g->out[2];
+    const int64_t out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC), P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
     const int64_t tiles = blocks_of(P, DIRECT_TILE_MAX), images = g->batch * g->groups;
     int64_t l1d, l2;
@@ -192,10 +217,6 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
     const int64_t parts = out_blocks * ICg * DIRECT_BLOCK_OC * (int64_t)sizeof(float) > l2 / 2 ? out_blocks : 1;
     int64_t segments = blocks_of(ITEMS_PER_THREAD * threads, images * parts);
     if (segments > tiles) segments = tiles;
-    const jconv_post_ops post_ops = plan->post_ops;
-    const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
-    const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
-    const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
     const int64_t items = images * parts * segments; /* [image][part][segment] */
     jconv_work_ranges work;
     jconv_work_ranges_init(&work, threads, items);
@@ -213,13 +234,9 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
                 for (int64_t t = t0; t < t1; t++) {
                     const int64_t p = P * t / tiles, pixels = P * (t + 1) / tiles - p;
                     for (int64_t ob = ob0; ob < ob1; ob++) {
-                        const int64_t oc = group * OCg + ob * DIRECT_BLOCK_OC;
-                        const direct_tile_args args = {
-                            plan->packed_weights + (group * out_blocks + ob) * in_blocks * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
-                            in_blocks, 1, 1, 1, DIRECT_BLOCK_IC * P, 0, 0, 0, 1, P, P,
-                            (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
-                            plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
-                        const int64_t out_at = (n * g->out_channels + oc) * P + p;
+                        direct_tile_args args = tile_args(plan, group, ob);
+                        args.block_step = DIRECT_BLOCK_IC * P, args.pixel_step = 1, args.channel_step = P;
+                        const int64_t out_at = (n * g->out_channels + group * OCg + ob * DIRECT_BLOCK_OC) * P + p;
                         direct_blocked_tile_avx512(&args, in + p, (int)pixels, dst + out_at,
                                                    residual != NULL ? residual + out_at : NULL);
                     }
@@ -229,24 +246,39 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
     return JCONV_OK;
 }
 
+/* The band of output rows oh0.. and columns ow0.. of image n, group `group` and depth od: rows_in x
+ * cols_in padded input positions (b's layout: [in block][kd][row][column][16]) from the input, 0
+ * in the padding. */
+static void fill_band(const conv_geometry *g, const band_split *b, const float *src, int64_t n, int64_t group,
+                      int64_t od, int64_t oh0, int64_t ow0, int64_t rows_in, int64_t cols_in, float *band) {
+    const int64_t ICg = g->in_channels_per_group, ID = g->in[0], IH = g->in[1], IW = g->in[2];
+    const int64_t in_plane = ID * IH * IW;
+    for (int64_t cb = 0; cb < blocks_of(ICg, DIRECT_BLOCK_IC); cb++)
+        for (int64_t kd = 0; kd < g->kernel[0]; kd++)
+            for (int64_t r = 0; r < rows_in; r++) {
+                const int64_t id = od * g->stride[0] + kd * g->dilation[0] - g->pad_begin[0];
+                const int64_t ih = oh0 * g->stride[1] + r - g->pad_begin[1];
+                const int64_t channel = n * g->in_channels + group * ICg + cb * DIRECT_BLOCK_IC;
+                const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
+                direct_blocked_row_avx512(inside ? src + channel * in_plane + (id * IH + ih) * IW : NULL, in_plane,
+                                          block_channels(ICg, cb, DIRECT_BLOCK_IC), IW,
+                                          ow0 * g->stride[2] - g->pad_begin[2], cols_in,
+                                          band + ((cb * g->kernel[0] + kd) * b->rows_in + r) * b->cols_in * DIRECT_BLOCK_IC);
+            }
+}
+
 jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                          float *dst) {
     const conv_geometry *g = &plan->geometry;
     if (reads_in_place(g)) return execute_in_place(plan, src, residual, dst);
-    const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
-    const int64_t in_blocks = blocks_of(ICg, DIRECT_BLOCK_IC), out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
-    const int64_t in_plane = ID * IH * IW, out_plane = OD * OH * OW, taps = taps_of(g), pixel = DIRECT_BLOCK_IC;
+    const int64_t OCg = g->out_channels_per_group, out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC);
+    const int64_t OD = g->out[0], OH = g->out[1], OW = g->out[2], out_plane = OD * OH * OW, pixel = DIRECT_BLOCK_IC;
     const int threads = jconv_threads();
     const band_split b = split_bands(g, threads);
     const size_t stride = jconv_thread_stride((size_t)b.band_floats, threads);
     int shared;
     float *buffers = jconv_scratch_acquire(plan->scratch, stride * (size_t)threads * sizeof(float), &shared);
     if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the blocked input bands");
-    const jconv_post_ops post_ops = plan->post_ops;
-    const int clamp = post_ops.activation != JCONV_ACTIVATION_NONE;
-    const float lo = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_min : 0.0f;
-    const float hi = post_ops.activation == JCONV_ACTIVATION_CLAMP ? post_ops.clamp_max : INFINITY;
     /* steps between taps and output pixels in a band; none where there is one tap or one pixel
      * (the dilation or stride may then be huge: supports bounds the others by the band) */
     const int64_t row_step = g->kernel[1] > 1 ? g->dilation[1] * b.cols_in * pixel : 0;
@@ -274,35 +306,14 @@ jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, con
                 const int64_t ow0 = OW * t0 / b.tiles, ow1 = OW * t1 / b.tiles;
                 const int64_t rows_in = span(oh1 - oh0, g->stride[1], g->kernel[1], g->dilation[1]);
                 const int64_t cols_in = span(ow1 - ow0, g->stride[2], g->kernel[2], g->dilation[2]);
-                if (which != held) { /* [in block][kd][row][column][16] */
-                    for (int64_t cb = 0; cb < in_blocks; cb++)
-                        for (int64_t kd = 0; kd < g->kernel[0]; kd++)
-                            for (int64_t r = 0; r < rows_in; r++) {
-                                const int64_t id = od * g->stride[0] + kd * g->dilation[0] - g->pad_begin[0];
-                                const int64_t ih = oh0 * g->stride[1] + r - g->pad_begin[1];
-                                const int64_t channel = n * g->in_channels + group * ICg + cb * DIRECT_BLOCK_IC;
-                                const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
-                                const int channels = (int)(ICg - cb * DIRECT_BLOCK_IC < DIRECT_BLOCK_IC
-                                                               ? ICg - cb * DIRECT_BLOCK_IC
-                                                               : DIRECT_BLOCK_IC);
-                                direct_blocked_row_avx512(inside ? src + channel * in_plane + (id * IH + ih) * IW : NULL,
-                                                          in_plane, channels, IW, ow0 * g->stride[2] - g->pad_begin[2],
-                                                          cols_in,
-                                                          band + ((cb * g->kernel[0] + kd) * b.rows_in + r) * b.cols_in * pixel);
-                            }
-                    held = which;
-                }
-                const int64_t oc = group * OCg + ob * DIRECT_BLOCK_OC;
-                const direct_tile_args args = {
-                    plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC,
-                    in_blocks, g->kernel[0], g->kernel[1], g->kernel[2],
-                    g->kernel[0] * b.rows_in * b.cols_in * pixel, b.rows_in * b.cols_in * pixel,
-                    row_step, col_step, pixel_step, 1, out_plane,
-                    (int)(OCg - ob * DIRECT_BLOCK_OC < DIRECT_BLOCK_OC ? OCg - ob * DIRECT_BLOCK_OC : DIRECT_BLOCK_OC),
-                    plan->bias != NULL ? plan->bias + oc : NULL, clamp, lo, hi};
+                if (which != held) fill_band(g, &b, src, n, group, od, oh0, ow0, rows_in, cols_in, band), held = which;
+                direct_tile_args args = tile_args(plan, group, ob);
+                args.block_step = g->kernel[0] * b.rows_in * b.cols_in * pixel, args.depth_step = b.rows_in * b.cols_in * pixel;
+                args.row_step = row_step, args.col_step = col_step, args.pixel_step = pixel_step, args.channel_step = 1;
                 for (int64_t oh = oh0; oh < oh1; oh++) {
                     const float *in_row = band + (oh - oh0) * g->stride[1] * b.cols_in * pixel;
-                    const int64_t out_at = (n * g->out_channels + oc) * out_plane + (od * OH + oh) * OW;
+                    const int64_t out_at = (n * g->out_channels + group * OCg + ob * DIRECT_BLOCK_OC) * out_plane +
+                                           (od * OH + oh) * OW;
                     for (int64_t t = t0; t < t1; t++) {
                         const int64_t ow = OW * t / b.tiles, pixels = OW * (t + 1) / b.tiles - ow;
                         direct_blocked_tile_avx512(&args, in_row + (ow - ow0) * g->stride[2] * pixel, (int)pixels,
@@ -329,6 +340,27 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
 jconv_status conv_direct_blocked_prepare(struct jconv_conv_plan *plan) {
     (void)plan;
     return jconv_fail(JCONV_UNSUPPORTED, "the blocked direct convolution needs AVX-512");
+}
+
+/* The band of output rows oh0.. and columns ow0.. of image n, group `group` and depth od: rows_in x
+ * cols_in padded input positions (b's layout: [in block][kd][row][column][16]) from the input, 0
+ * in the padding. */
+static void fill_band(const conv_geometry *g, const band_split *b, const float *src, int64_t n, int64_t group,
+                      int64_t od, int64_t oh0, int64_t ow0, int64_t rows_in, int64_t cols_in, float *band) {
+    const int64_t ICg = g->in_channels_per_group, ID = g->in[0], IH = g->in[1], IW = g->in[2];
+    const int64_t in_plane = ID * IH * IW;
+    for (int64_t cb = 0; cb < blocks_of(ICg, DIRECT_BLOCK_IC); cb++)
+        for (int64_t kd = 0; kd < g->kernel[0]; kd++)
+            for (int64_t r = 0; r < rows_in; r++) {
+                const int64_t id = od * g->stride[0] + kd * g->dilation[0] - g->pad_begin[0];
+                const int64_t ih = oh0 * g->stride[1] + r - g->pad_begin[1];
+                const int64_t channel = n * g->in_channels + group * ICg + cb * DIRECT_BLOCK_IC;
+                const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
+                direct_blocked_row_avx512(inside ? src + channel * in_plane + (id * IH + ih) * IW : NULL, in_plane,
+                                          block_channels(ICg, cb, DIRECT_BLOCK_IC), IW,
+                                          ow0 * g->stride[2] - g->pad_begin[2], cols_in,
+                                          band + ((cb * g->kernel[0] + kd) * b->rows_in + r) * b->cols_in * DIRECT_BLOCK_IC);
+            }
 }
 
 jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
