@@ -301,6 +301,27 @@ static void test_direct_blocked_by_hand(void) {
             }
     CHECK(bad < 0, "blocked direct by hand: output %d is %g", bad, bad >= 0 ? (double)y[bad] : 0.0);
     jconv_conv_plan_destroy(plan);
+
+    /* An infinite weight at tap (0, 0) on a 3x3 input of ones, padding 1: where that tap meets the
+     * padding, 0 x inf is NaN, as PyTorch 1.13 gives (row 0 and column 0 NaN, the others inf);
+     * the blocked path multiplies the padding's zeros as im2col does (direct's loops skip them). */
+    if (strcmp(jconv_isa(), "avx512") != 0) return;
+    enum { C = 16, K = 32 };
+    jconv_conv_desc_init(&d, 2);
+    d.in_channels = C, d.out_channels = K;
+    d.in_size[0] = d.in_size[1] = 3;
+    d.kernel[0] = d.kernel[1] = 3;
+    d.pad_begin[0] = d.pad_begin[1] = d.pad_end[0] = d.pad_end[1] = 1;
+    static float ones[C * 9], wi[K * C * 9], yi[K * 9];
+    for (int i = 0; i < C * 9; i++) ones[i] = 1.0f;
+    for (int i = 0; i < K * C * 9; i++) wi[i] = i % 9 == 0 ? INFINITY : 1.0f;
+    CHECK(jconv_conv(&d, ones, wi, NULL, JCONV_ALGO_DIRECT, NULL, NULL, yi) == JCONV_OK, "%s", jconv_last_error());
+    bad = -1;
+    for (int i = 0; i < K * 9; i++) {
+        const int row = i % 9 / 3, col = i % 3;
+        if ((row == 0 || col == 0) ? !isnan(yi[i]) : yi[i] != INFINITY) bad = bad < 0 ? i : bad;
+    }
+    CHECK(bad < 0, "blocked direct, inf weight by the padding: output %d is %g", bad, bad >= 0 ? (double)yi[bad] : 0.0);
 }
 
 /* im2col's band way (im2col_rows.c) on what small random shapes miss: rows long enough to be cut
