@@ -126,7 +126,8 @@ static int reads_in_place(const conv_geometry *g) {
  * threads, jconv_bench, two rounds each): ResNet-50's 3x3 layers 0.86-0.95x im2col's time at
  * 56x56 to 14x14 and 0.68x at 7x7, r50_s3_3x3s2 0.87x, 256 channels at stride 2 on 56x56 0.88x,
  * tcn_1d 0.92-1.0x; in place, r50_s2_1x1 0.89x (the tile cost from r50_s2_1x1up's 1.2x: 64 input
- * channels, as many tiles for a quarter of the work), r50_s4_1x1 0.85x, mb2_pw_14 0.82x,
+ * channels, as many tiles for a quarter of the work; since the tiles' whole-half stores took it from
+ * 81% to 84% of the FMA peak at 1 thread, against im2col's 87-88%), r50_s4_1x1 0.85x, mb2_pw_14 0.82x,
  * r50_s5_1x1up 0.87x, the 1024^3 SGEMM 1.07x (4 MiB of input read again for each of 32 blocks).
  * Not for one tap with a stride or padding (1x1 layers at stride 2: 1.07x: little work per float
  * filled) nor where a block's weights (input channels x taps x 32) pass 3/4 of L2 and stream from
