@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#if defined(__x86_64__) || defined(__i386__)
 /* The packed weights may take at most DIRECT_BLOCKED_FACTOR times the weights (channels rounded up
  * to 16 and 32 leave the tiles' lanes that empty: the loops beat blocks of one channel, as in a
  * depthwise layer), and a band of one tile's input (the least a work item reads: every input
@@ -26,7 +27,6 @@ static int64_t span(int64_t outputs, int64_t stride, int64_t kernel, int64_t dil
     return (outputs - 1) * stride + (kernel - 1) * dilation + 1;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
 int conv_direct_blocked_supports(const conv_geometry *g) {
     if (g->transposed || jconv_isa_level_active() != JCONV_ISA_AVX512) return 0;
     const int64_t in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
@@ -341,27 +341,6 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
 jconv_status conv_direct_blocked_prepare(struct jconv_conv_plan *plan) {
     (void)plan;
     return jconv_fail(JCONV_UNSUPPORTED, "the blocked direct convolution needs AVX-512");
-}
-
-/* The band of output rows oh0.. and columns ow0.. of image n, group `group` and depth od: rows_in x
- * cols_in padded input positions (b's layout: [in block][kd][row][column][16]) from the input, 0
- * in the padding. */
-static void fill_band(const conv_geometry *g, const band_split *b, const float *src, int64_t n, int64_t group,
-                      int64_t od, int64_t oh0, int64_t ow0, int64_t rows_in, int64_t cols_in, float *band) {
-    const int64_t ICg = g->in_channels_per_group, ID = g->in[0], IH = g->in[1], IW = g->in[2];
-    const int64_t in_plane = ID * IH * IW;
-    for (int64_t cb = 0; cb < blocks_of(ICg, DIRECT_BLOCK_IC); cb++)
-        for (int64_t kd = 0; kd < g->kernel[0]; kd++)
-            for (int64_t r = 0; r < rows_in; r++) {
-                const int64_t id = od * g->stride[0] + kd * g->dilation[0] - g->pad_begin[0];
-                const int64_t ih = oh0 * g->stride[1] + r - g->pad_begin[1];
-                const int64_t channel = n * g->in_channels + group * ICg + cb * DIRECT_BLOCK_IC;
-                const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
-                direct_blocked_row_avx512(inside ? src + channel * in_plane + (id * IH + ih) * IW : NULL, in_plane,
-                                          block_channels(ICg, cb, DIRECT_BLOCK_IC), IW,
-                                          ow0 * g->stride[2] - g->pad_begin[2], cols_in,
-                                          band + ((cb * g->kernel[0] + kd) * b->rows_in + r) * b->cols_in * DIRECT_BLOCK_IC);
-            }
 }
 
 jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
