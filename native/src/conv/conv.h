@@ -40,6 +40,14 @@ static inline float conv_activate(const jconv_post_ops *post_ops, float v) {
     }
 }
 
+/* The post-ops' activation as a clamp to [*lo, *hi] for vector kernels (ReLU: [0, inf]); returns
+ * whether there is one. */
+static inline int conv_clamp_bounds(const jconv_post_ops *post_ops, float *lo, float *hi) {
+    const int clamp = post_ops->activation == JCONV_ACTIVATION_CLAMP;
+    *lo = clamp ? post_ops->clamp_min : 0.0f, *hi = clamp ? post_ops->clamp_max : INFINITY;
+    return post_ops->activation != JCONV_ACTIVATION_NONE;
+}
+
 /* Starts an output row as bias + residual (residual may be NULL, or alias out: each element is read
  * before it is written), the value every algorithm accumulates onto. */
 static inline void conv_row_init(float *out, int64_t count, float bias, const float *residual) {

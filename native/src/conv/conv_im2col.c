@@ -229,8 +229,8 @@ typedef struct chunk {
 
 /* The post-ops' activation as the kernels' clamp (none: clamp 0). */
 static gemm_epilogue conv_clamp_epilogue(const jconv_post_ops *post_ops) {
-    gemm_epilogue e = {NULL, 0, post_ops->activation != JCONV_ACTIVATION_NONE, 0.0f, INFINITY};
-    if (post_ops->activation == JCONV_ACTIVATION_CLAMP) e.lo = post_ops->clamp_min, e.hi = post_ops->clamp_max;
+    gemm_epilogue e = {NULL, 0, 0, 0.0f, 0.0f};
+    e.clamp = conv_clamp_bounds(post_ops, &e.lo, &e.hi);
     return e;
 }
 

@@ -183,16 +183,13 @@ static direct_tile_args tile_args(const struct jconv_conv_plan *plan, int64_t gr
     const conv_geometry *g = &plan->geometry;
     const int64_t OCg = g->out_channels_per_group, in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
     const int64_t out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC), block_floats = DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
-    const jconv_post_ops *post_ops = &plan->post_ops;
     direct_tile_args a = {0};
     a.weights = plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps_of(g) * block_floats;
     a.in_blocks = in_blocks, a.kd = g->kernel[0], a.kh = g->kernel[1], a.kw = g->kernel[2];
     a.ldc = g->out[0] * g->out[1] * g->out[2];
     a.channels = block_channels(OCg, ob, DIRECT_BLOCK_OC);
     a.bias = plan->bias != NULL ? plan->bias + group * OCg + ob * DIRECT_BLOCK_OC : NULL;
-    a.clamp = post_ops->activation != JCONV_ACTIVATION_NONE;
-    a.lo = post_ops->activation == JCONV_ACTIVATION_CLAMP ? post_ops->clamp_min : 0.0f;
-    a.hi = post_ops->activation == JCONV_ACTIVATION_CLAMP ? post_ops->clamp_max : INFINITY;
+    a.clamp = conv_clamp_bounds(&plan->post_ops, &a.lo, &a.hi);
     return a;
 }
 
