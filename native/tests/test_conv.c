@@ -259,6 +259,21 @@ static void test_direct_in_place_shapes(int cases) {
         for (int i = 0; i < rank; i++) d.in_size[i] = uniform_int(1, max_in[rank - 1]);
         check_every_algorithm(&d, 3000 + c);
     }
+    /* planes of whole 16-pixel vectors, or nearly (945 and 1-2 fewer pixels), with 16-128 input
+     * channels a group: the pointwise tiles, ending in 1, 2 or 3 vectors, rows of 8 channels cut
+     * short */
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        const int rank = 1 + c % 2;
+        jconv_conv_desc_init(&d, rank);
+        d.batch = uniform_int(1, 2);
+        d.groups = uniform_int(0, 2) == 0 ? 2 : 1;
+        d.in_channels = d.groups * 16 * uniform_int(1, 8);
+        d.out_channels = d.groups * uniform_int(1, 70);
+        if (rank == 1) d.in_size[0] = c % 4 == 3 ? 945 + uniform_int(0, 2) : 16 * uniform_int(1, 40);
+        else d.in_size[0] = uniform_int(1, 6), d.in_size[1] = 16 * uniform_int(1, 7);
+        check_every_algorithm(&d, 3200 + c);
+    }
     /* weights past half of L2 (0.6-0.65 MiB): one 32-channel block per item */
     for (int c = 0; c < 2; c++) {
         jconv_conv_desc d;
@@ -322,6 +337,34 @@ static void test_direct_blocked_by_hand(void) {
         if ((row == 0 || col == 0) ? !isnan(yi[i]) : yi[i] != INFINITY) bad = bad < 0 ? i : bad;
     }
     CHECK(bad < 0, "blocked direct, inf weight by the padding: output %d is %g", bad, bad >= 0 ? (double)yi[bad] : 0.0);
+}
+
+/* By hand, on the pointwise tiles: 1x1, 16 input channels, 1-D of 799 pixels (16 tiles of 48 and
+ * one of 31: a vector and 15 lanes), input x[c][p] = p + 1, weight oc + 1 for 12 output channels
+ * (a row of 8 and one of 4): output (oc, p) = 16 (oc + 1) (p + 1), then bias -1000, the residual
+ * in place (y holds 10 oc), clamp to [0, 100000]; every value exact. */
+static void test_direct_pointwise_by_hand(void) {
+    enum { IC = 16, OC = 12, P = 799 };
+    jconv_conv_desc d;
+    jconv_conv_desc_init(&d, 1);
+    d.in_channels = IC, d.out_channels = OC, d.in_size[0] = P;
+    static float x[IC * P], w[OC * IC], bias[OC], y[OC * P];
+    for (int i = 0; i < IC * P; i++) x[i] = (float)(i % P + 1);
+    for (int i = 0; i < OC * IC; i++) w[i] = (float)(i / IC + 1);
+    for (int oc = 0; oc < OC; oc++) bias[oc] = -1000.0f;
+    for (int i = 0; i < OC * P; i++) y[i] = (float)(10 * (i / P));
+    const jconv_post_ops clamp = {JCONV_ACTIVATION_CLAMP, 0.0f, 100000.0f, 0};
+    jconv_conv_plan *plan = NULL;
+    CHECK(jconv_conv_plan_create(&d, w, bias, JCONV_ALGO_DIRECT, &clamp, &plan) == JCONV_OK, "%s", jconv_last_error());
+    CHECK(jconv_conv_plan_execute(plan, x, y, y) == JCONV_OK, "%s", jconv_last_error());
+    int bad = -1;
+    for (int oc = 0; oc < OC; oc++)
+        for (int p = 0; p < P; p++) {
+            const float want = fminf(fmaxf((float)(16 * (oc + 1) * (p + 1) - 1000 + 10 * oc), 0.0f), 100000.0f);
+            if (y[oc * P + p] != want && bad < 0) bad = oc * P + p;
+        }
+    CHECK(bad < 0, "pointwise tiles by hand: output %d is %g", bad, bad >= 0 ? (double)y[bad] : 0.0);
+    jconv_conv_plan_destroy(plan);
 }
 
 /* im2col's band way (im2col_rows.c) on what small random shapes miss: rows long enough to be cut
@@ -752,6 +795,7 @@ int main(int argc, char **argv) {
     test_direct_blocked_shapes(cases / 6);
     test_direct_in_place_shapes(cases / 10);
     test_direct_blocked_by_hand();
+    test_direct_pointwise_by_hand();
     test_im2col_band_shapes();
     test_gemm_block_edges();
     test_small_maps_split_by_k(cases / 10);

@@ -45,4 +45,16 @@ void direct_blocked_row_avx512(const float *row, int64_t channel_stride, int cha
 void direct_blocked_tile_avx512(const direct_tile_args *args, const float *in, int pixels, float *out,
                                 const float *residual);
 
+/* The pointwise tile, for a 1x1 layer read in place whose plane is (nearly) a multiple of 16
+ * pixels: output channels [row0, row0 + 8) of the block (those below args->channels) times up to
+ * DIRECT_POINTWISE_PIXELS consecutive pixels, 24 zmm accumulators, each an output channel's 16
+ * pixels: per input channel, three loads of its pixels (masked past `pixels`) and eight broadcasts
+ * of weights for 24 FMAs, so that the output rows are stored as they are, with no transposes.
+ * in: the input at the tile's first pixel, channel k at in + k * channel_step; ahead: prefetch
+ * the next tile's input (whole tiles only); out and residual as for direct_blocked_tile_avx512. */
+#define DIRECT_POINTWISE_ROWS 8
+#define DIRECT_POINTWISE_PIXELS 48
+void direct_pointwise_tile_avx512(const direct_tile_args *args, int row0, const float *in, int pixels, int ahead,
+                                  float *out, const float *residual);
+
 #endif

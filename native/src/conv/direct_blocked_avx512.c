@@ -171,3 +171,94 @@ void direct_blocked_tile_avx512(const direct_tile_args *args, const float *in, i
     else if (step == 32) tiles_32(args, in, pixels, out, residual);
     else tiles_0(args, in, pixels, out, residual);
 }
+
+/* The pointwise tile of V vectors of pixels (the last one's lanes `last`): weights of input
+ * channel k at w + k * DIRECT_BLOCK_OC (the block's layout: [16-channel block][16][32] is k's 32
+ * output channels in a row). */
+static inline __attribute__((always_inline)) void pointwise_body(const direct_tile_args *a, int row0, const float *in,
+                                                                 int V, __mmask16 last, int ahead, float *out,
+                                                                 const float *residual) {
+    __m512 acc[DIRECT_POINTWISE_ROWS][3];
+#pragma GCC unroll 8
+    for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < 3; v++) acc[r][v] = _mm512_setzero_ps();
+    /* the next rows' output lines, with intent to write (an address only: it may lie past the
+     * output): the rows are a plane apart, too many streams for the hardware to follow */
+#pragma GCC unroll 8
+    for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < V; v++)
+            _mm_prefetch((const char *)((uintptr_t)out + ((uintptr_t)(row0 + DIRECT_POINTWISE_ROWS + r) * (uintptr_t)a->ldc + 16 * v) * sizeof(float)), _MM_HINT_ET0);
+    const float *w = a->weights + row0;
+    const int64_t K = a->in_blocks * DIRECT_BLOCK_IC, ld = a->channel_step;
+    for (int64_t k = 0; k < K; k++, w += DIRECT_BLOCK_OC, in += ld) {
+        __m512 x[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < V; v++) x[v] = v == V - 1 ? _mm512_maskz_loadu_ps(last, in + 16 * v) : _mm512_loadu_ps(in + 16 * v);
+        if (ahead) /* the next tile's pixels of this channel (an address only: it may lie past the input) */
+#pragma GCC unroll 3
+            for (int v = 0; v < 3; v++)
+                _mm_prefetch((const char *)((uintptr_t)in + (DIRECT_POINTWISE_PIXELS + 16 * v) * sizeof(float)), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++) {
+            const __m512 weight = _mm512_set1_ps(w[r]);
+#pragma GCC unroll 3
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(weight, x[v], acc[r][v]);
+        }
+    }
+    /* a's fields read once: the stores could alias them, as far as the compiler knows */
+    const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi);
+    const int rows = a->channels - row0 < DIRECT_POINTWISE_ROWS ? a->channels - row0 : DIRECT_POINTWISE_ROWS;
+    const int clamp = a->clamp;
+    const int64_t ldc = a->ldc;
+    static const float no_bias[DIRECT_POINTWISE_ROWS] = {0}; /* +0 changes no sum (none is -0) */
+    const float *bias = a->bias != NULL ? a->bias + row0 : no_bias;
+    out += row0 * ldc;
+    if (residual != NULL) residual += row0 * ldc;
+    if (rows == DIRECT_POINTWISE_ROWS && residual == NULL && !clamp) { /* the usual case: no test per row */
+#pragma GCC unroll 8
+        for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++) {
+            const __m512 b = _mm512_set1_ps(bias[r]);
+#pragma GCC unroll 3
+            for (int v = 0; v < V; v++)
+                _mm512_mask_storeu_ps(out + r * ldc + 16 * v, v == V - 1 ? last : (__mmask16)0xFFFF,
+                                      _mm512_add_ps(acc[r][v], b));
+        }
+        return;
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++) {
+        if (r >= rows) break;
+        const __m512 b = _mm512_set1_ps(bias[r]);
+#pragma GCC unroll 3
+        for (int v = 0; v < V; v++) {
+            const __mmask16 mask = v == V - 1 ? last : (__mmask16)0xFFFF;
+            __m512 y = _mm512_add_ps(acc[r][v], b);
+            if (residual != NULL) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, residual + r * ldc + 16 * v));
+            if (clamp) y = _mm512_min_ps(hi, _mm512_max_ps(lo, y)); /* NaN stays NaN */
+            _mm512_mask_storeu_ps(out + r * ldc + 16 * v, mask, y);
+        }
+    }
+}
+
+#define POINTWISE_OF(V, AHEAD)                                                                                 \
+    static __attribute__((noinline)) void pointwise_##V##_##AHEAD(const direct_tile_args *a, int row0,         \
+                                                                  const float *in, __mmask16 last, float *out, \
+                                                                  const float *residual) {                     \
+        pointwise_body(a, row0, in, V, last, AHEAD, out, residual);                                            \
+    }
+POINTWISE_OF(1, 0)
+POINTWISE_OF(2, 0)
+POINTWISE_OF(3, 0)
+POINTWISE_OF(3, 1)
+
+void direct_pointwise_tile_avx512(const direct_tile_args *args, int row0, const float *in, int pixels, int ahead,
+                                  float *out, const float *residual) {
+    const int vectors = (pixels + 15) / 16;
+    const __mmask16 last = first_lanes(pixels - 16 * (vectors - 1));
+    if (vectors == 3 && ahead) pointwise_3_1(args, row0, in, last, out, residual);
+    else if (vectors == 3) pointwise_3_0(args, row0, in, last, out, residual);
+    else if (vectors == 2) pointwise_2_0(args, row0, in, last, out, residual);
+    else if (vectors == 1) pointwise_1_0(args, row0, in, last, out, residual);
+}
