@@ -150,8 +150,10 @@ static int pointwise_rows(const conv_geometry *g) {
 #define DIRECT_TILE_COST 10000.0
 #define DIRECT_FILL_COST 12.0
 #define DIRECT_WEIGHTS_COST 8.0
-/* A pointwise tile's stores, without transposes: r50_s2_1x1up 0.92x im2col's time (2 threads). */
-#define POINTWISE_TILE_COST 2000.0
+/* A pointwise tile's stores and setup, without transposes (2 threads, jconv_bench, four rounds
+ * each: r50_s2_1x1up 0.92-0.94x oneDNN's speed against im2col's 0.89-0.91x; the model says 0.94x
+ * im2col's time). */
+#define POINTWISE_TILE_COST 3000.0
 
 double conv_direct_blocked_cost(const conv_geometry *g) {
     if (!conv_direct_blocked_supports(g)) return HUGE_VAL;
