@@ -123,7 +123,9 @@ static int reads_in_place(const conv_geometry *g) {
  * (every input channel at its pixels) takes at most half of L1d, so that it stays there for the
  * rows of every block; else the pixel tiles (direct_blocked_tile_avx512), which cut any plane
  * evenly. 1 and 2 threads, builds side by side (jconv_ab): r50_s2_1x1up (64 input channels)
- * 1.06x and 1.08x faster; r50_s2_1x1 (256, 48 KiB a tile) 0.96x and 0.97x. */
+ * 1.06x and 1.08x faster than in pixel tiles (then 1.03x more from an epilogue without a test per
+ * row); r50_s2_1x1 (256 channels, 48 KiB a tile) 0.96x and 0.97x, and 0.91x in tiles of 32
+ * pixels (32 KiB). */
 static int pointwise_rows(const conv_geometry *g) {
     int64_t l1d, l2;
     jconv_cache_sizes(&l1d, &l2);
@@ -181,10 +183,10 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
     double cost = DIRECT_COST_PER_MAC * macs + DIRECT_TILE_COST * tiles * (double)out_blocks + DIRECT_FILL_COST * fill;
     if (in_place && pointwise_rows(g)) { /* the plane in 16-pixel vectors, 8-channel rows */
         const double P = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
-        const double rows = images * ceil((double)g->out_channels_per_group / DIRECT_POINTWISE_ROWS);
-        cost = DIRECT_COST_PER_MAC * rows * DIRECT_POINTWISE_ROWS * ceil(P / 16.0) * 16.0 *
+        const double channel_rows = images * ceil((double)g->out_channels_per_group / DIRECT_POINTWISE_ROWS);
+        cost = DIRECT_COST_PER_MAC * channel_rows * DIRECT_POINTWISE_ROWS * ceil(P / 16.0) * 16.0 *
                    (double)g->in_channels_per_group +
-               POINTWISE_TILE_COST * rows * ceil(P / DIRECT_POINTWISE_PIXELS);
+               POINTWISE_TILE_COST * channel_rows * ceil(P / DIRECT_POINTWISE_PIXELS);
     }
     /* in place, weights past half of L2 are read once, block by block, and the input once per
      * block: from L3 when it does not fit in L2 beside a block's weights (execute_in_place) */
@@ -234,8 +236,9 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
     const int64_t ICg = g->in_channels_per_group, OCg = g->out_channels_per_group;
     const int64_t out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC), P = g->out[0] * g->out[1] * g->out[2];
     const int threads = jconv_threads();
-    const int rows = pointwise_rows(g);
-    const int64_t tiles = blocks_of(P, rows ? DIRECT_POINTWISE_PIXELS : DIRECT_TILE_MAX), images = g->batch * g->groups;
+    const int pointwise = pointwise_rows(g);
+    const int64_t tiles = blocks_of(P, pointwise ? DIRECT_POINTWISE_PIXELS : DIRECT_TILE_MAX);
+    const int64_t images = g->batch * g->groups;
     int64_t l1d, l2;
     jconv_cache_sizes(&l1d, &l2);
     const int64_t parts = out_blocks * ICg * DIRECT_BLOCK_OC * (int64_t)sizeof(float) > l2 / 2 ? out_blocks : 1;
@@ -256,17 +259,18 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
                 const float *in = src + (n * g->in_channels + group * ICg) * P;
                 const int64_t t0 = tiles * segment / segments, t1 = tiles * (segment + 1) / segments;
                 for (int64_t t = t0; t < t1; t++) {
-                    const int64_t p = rows ? t * DIRECT_POINTWISE_PIXELS : P * t / tiles;
-                    const int64_t pixels = rows ? (P - p < DIRECT_POINTWISE_PIXELS ? P - p : DIRECT_POINTWISE_PIXELS)
-                                                : P * (t + 1) / tiles - p;
+                    /* pointwise: whole tiles, the last one short; else tiles within a pixel of each other */
+                    const int64_t p = pointwise ? t * DIRECT_POINTWISE_PIXELS : P * t / tiles;
+                    const int64_t tile_end = pointwise ? p + DIRECT_POINTWISE_PIXELS : P * (t + 1) / tiles;
+                    const int64_t pixels = (tile_end < P ? tile_end : P) - p;
                     for (int64_t ob = ob0; ob < ob1; ob++) {
                         direct_tile_args args = tile_args(plan, group, ob);
                         args.block_step = DIRECT_BLOCK_IC * P, args.pixel_step = 1, args.channel_step = P;
                         const int64_t out_at = (n * g->out_channels + group * OCg + ob * DIRECT_BLOCK_OC) * P + p;
                         float *out = dst + out_at;
                         const float *res = residual != NULL ? residual + out_at : NULL;
-                        if (!rows) direct_blocked_tile_avx512(&args, in + p, (int)pixels, out, res);
-                        for (int row0 = 0; rows && row0 < args.channels; row0 += DIRECT_POINTWISE_ROWS)
+                        if (!pointwise) direct_blocked_tile_avx512(&args, in + p, (int)pixels, out, res);
+                        for (int row0 = 0; pointwise && row0 < args.channels; row0 += DIRECT_POINTWISE_ROWS)
                             direct_pointwise_tile_avx512(&args, row0, in + p, (int)pixels, ob == ob0 && row0 == 0,
                                                          out, res);
                     }

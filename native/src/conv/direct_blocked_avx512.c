@@ -185,21 +185,25 @@ static inline __attribute__((always_inline)) void pointwise_body(const direct_ti
         for (int v = 0; v < 3; v++) acc[r][v] = _mm512_setzero_ps();
     /* the next rows' output lines, with intent to write (an address only: it may lie past the
      * output): the rows are a plane apart, too many streams for the hardware to follow */
+    const uintptr_t row_bytes = (uintptr_t)a->ldc * sizeof(float);
+    const uintptr_t next_rows = (uintptr_t)out + (uintptr_t)(row0 + DIRECT_POINTWISE_ROWS) * row_bytes;
 #pragma GCC unroll 8
     for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++)
 #pragma GCC unroll 3
         for (int v = 0; v < V; v++)
-            _mm_prefetch((const char *)((uintptr_t)out + ((uintptr_t)(row0 + DIRECT_POINTWISE_ROWS + r) * (uintptr_t)a->ldc + 16 * v) * sizeof(float)), _MM_HINT_ET0);
+            _mm_prefetch((const char *)(next_rows + (uintptr_t)r * row_bytes + 64 * (uintptr_t)v), _MM_HINT_ET0);
     const float *w = a->weights + row0;
     const int64_t K = a->in_blocks * DIRECT_BLOCK_IC, ld = a->channel_step;
     for (int64_t k = 0; k < K; k++, w += DIRECT_BLOCK_OC, in += ld) {
         __m512 x[3];
 #pragma GCC unroll 3
-        for (int v = 0; v < V; v++) x[v] = v == V - 1 ? _mm512_maskz_loadu_ps(last, in + 16 * v) : _mm512_loadu_ps(in + 16 * v);
+        for (int v = 0; v < V; v++)
+            x[v] = v == V - 1 ? _mm512_maskz_loadu_ps(last, in + 16 * v) : _mm512_loadu_ps(in + 16 * v);
         if (ahead) /* the next tile's pixels of this channel (an address only: it may lie past the input) */
 #pragma GCC unroll 3
             for (int v = 0; v < 3; v++)
-                _mm_prefetch((const char *)((uintptr_t)in + (DIRECT_POINTWISE_PIXELS + 16 * v) * sizeof(float)), _MM_HINT_T0);
+                _mm_prefetch((const char *)((uintptr_t)in + (DIRECT_POINTWISE_PIXELS + 16 * v) * sizeof(float)),
+                             _MM_HINT_T0);
 #pragma GCC unroll 8
         for (int r = 0; r < DIRECT_POINTWISE_ROWS; r++) {
             const __m512 weight = _mm512_set1_ps(w[r]);
