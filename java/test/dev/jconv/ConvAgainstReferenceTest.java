@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every native path against the Java reference on 240 seeded random shapes (every parameter, every
  * rank): the one-shot with AUTO, the planned layer with DIRECT, IM2COL and DEPTHWISE (where it
- * applies) forced in turn.
+ * applies) forced in turn; DIRECT again on 24 shapes with 8 times the channels and on 24 1x1
+ * shapes of whole 16-pixel vectors (its blocked path's tiles).
  */
 class ConvAgainstReferenceTest {
     private static int defaultThreads;
@@ -89,7 +90,18 @@ class ConvAgainstReferenceTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("wideSeeds")
     void blockedDirectMatchesTheReference(long seed) {
-        RandomConvCase c = new RandomConvCase(seed, 8);
+        directMatchesTheReference(new RandomConvCase(seed, 8), seed);
+    }
+
+    /** The direct algorithm on 1x1 layers its pointwise tiles take (on AVX-512; elsewhere its loops). */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("wideSeeds")
+    void pointwiseDirectMatchesTheReference(long seed) {
+        directMatchesTheReference(RandomConvCase.pointwise(seed), seed);
+    }
+
+    /** DIRECT forced on c, with an activation and (half the seeds) a residual added in place. */
+    private static void directMatchesTheReference(RandomConvCase c, long seed) {
         JConv.setNumThreads(1 + (int) (seed % 2));
         float[] expected = c.reference();
         float[] magnitude = c.magnitude();

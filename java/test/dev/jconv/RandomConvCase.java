@@ -76,6 +76,44 @@ final class RandomConvCase {
         this.bias = r.nextBoolean() ? values(r, (int) weightShape[0]) : null;
     }
 
+    private RandomConvCase(long seed, long[] inputShape, long[] weightShape, long groups, SplittableRandom r) {
+        int rank = inputShape.length - 2;
+        this.seed = seed;
+        this.inputShape = inputShape;
+        this.weightShape = weightShape;
+        this.stride = ones(rank);
+        this.padBegin = new long[rank];
+        this.padEnd = new long[rank];
+        this.dilation = ones(rank);
+        this.groups = groups;
+        this.input = values(r, count(inputShape));
+        this.weight = values(r, count(weightShape));
+        this.bias = r.nextBoolean() ? values(r, (int) weightShape[0]) : null;
+    }
+
+    /** A 1x1 convolution at stride 1 without padding on a plane of whole 16-pixel vectors (and now
+     * and then 945-947 pixels: nearly whole), 16-128 input channels a group: the blocked direct
+     * path's pointwise tiles (8 output channels x 48 pixels), their 1-3 vector tails and rows of 8
+     * cut short. */
+    static RandomConvCase pointwise(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int rank = 1 + (int) (seed % 2);
+        long batch = r.nextInt(1, 3);
+        long g = r.nextInt(3) == 0 ? 2 : 1;
+        long ic = g * 16 * r.nextInt(1, 9);
+        long oc = g * r.nextInt(1, 71);
+        long[] in = rank == 1 ? new long[] {seed % 4 == 3 ? 945 + r.nextInt(3) : 16L * r.nextInt(1, 41)}
+                              : new long[] {r.nextInt(1, 7), 16L * r.nextInt(1, 8)};
+        long[] k = ones(rank);
+        return new RandomConvCase(seed, concat(batch, ic, in), concat(oc, ic / g, k), g, r);
+    }
+
+    private static long[] ones(int n) {
+        long[] v = new long[n];
+        Arrays.fill(v, 1);
+        return v;
+    }
+
     /** Whether the Winograd algorithms take this shape: kernels of 3 (any dilation) or 1, stride 1. */
     boolean winogradCan() {
         boolean anyThree = false;
