@@ -168,30 +168,31 @@ double conv_direct_blocked_cost(const conv_geometry *g) {
     const double block_weights = (double)in_blocks * (double)taps_of(g) * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
     if (block_weights * sizeof(float) > 0.75 * (double)l2) return HUGE_VAL;
     const double images = (double)g->batch * (double)g->groups, padded_channels = out_blocks * DIRECT_BLOCK_OC;
-    double tiles, pixels, fill = 0.0; /* tiles of one 32-channel block; pixels per tile */
-    if (in_place) {
-        const double P = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
-        tiles = images * ceil(P / DIRECT_TILE_MAX), pixels = P / ceil(P / DIRECT_TILE_MAX);
-    } else {
-        const band_split b = split_bands(g, jconv_threads());
-        tiles = images * (double)g->out[0] * (double)g->out[1] * (double)b.tiles;
-        pixels = (double)g->out[2] / (double)b.tiles;
-        fill = images * (double)g->out[0] * (double)(b.bands * b.segments) * (double)b.band_floats;
-    }
-    const double macs = tiles * (pixels < 4.0 ? 4.0 : pixels) * padded_channels * (double)(in_blocks * DIRECT_BLOCK_IC) *
-                        (double)taps_of(g);
-    double cost = DIRECT_COST_PER_MAC * macs + DIRECT_TILE_COST * tiles * (double)out_blocks + DIRECT_FILL_COST * fill;
+    const double P = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    double cost;
     if (in_place && pointwise_rows(g)) { /* the plane in 16-pixel vectors, 8-channel rows */
-        const double P = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
         const double channel_rows = images * ceil((double)g->out_channels_per_group / DIRECT_POINTWISE_ROWS);
         cost = DIRECT_COST_PER_MAC * channel_rows * DIRECT_POINTWISE_ROWS * ceil(P / 16.0) * 16.0 *
                    (double)g->in_channels_per_group +
                POINTWISE_TILE_COST * channel_rows * ceil(P / DIRECT_POINTWISE_PIXELS);
+    } else {
+        double tiles, pixels, fill = 0.0; /* tiles of one 32-channel block; pixels per tile */
+        if (in_place) {
+            tiles = images * ceil(P / DIRECT_TILE_MAX), pixels = P / ceil(P / DIRECT_TILE_MAX);
+        } else {
+            const band_split b = split_bands(g, jconv_threads());
+            tiles = images * (double)g->out[0] * (double)g->out[1] * (double)b.tiles;
+            pixels = (double)g->out[2] / (double)b.tiles;
+            fill = images * (double)g->out[0] * (double)(b.bands * b.segments) * (double)b.band_floats;
+        }
+        const double macs = tiles * (pixels < 4.0 ? 4.0 : pixels) * padded_channels *
+                            (double)(in_blocks * DIRECT_BLOCK_IC) * (double)taps_of(g);
+        cost = DIRECT_COST_PER_MAC * macs + DIRECT_TILE_COST * tiles * (double)out_blocks + DIRECT_FILL_COST * fill;
     }
     /* in place, weights past half of L2 are read once, block by block, and the input once per
      * block: from L3 when it does not fit in L2 beside a block's weights (execute_in_place) */
     const double weights = block_weights * (double)out_blocks;
-    const double input = (double)g->in_channels_per_group * (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    const double input = (double)g->in_channels_per_group * P;
     if (in_place && weights * sizeof(float) > 0.5 * (double)l2) {
         cost += DIRECT_WEIGHTS_COST * weights * images;
         if ((input + block_weights) * sizeof(float) > (double)l2)
@@ -205,18 +206,28 @@ static int block_channels(int64_t total, int64_t block, int64_t size) {
     return (int)(total - block * size < size ? total - block * size : size);
 }
 
-/* A tile's arguments for output block ob of a group but its input steps, which each path sets. */
-static direct_tile_args tile_args(const struct jconv_conv_plan *plan, int64_t group, int64_t ob) {
+/* A tile's arguments for a group's first 32-channel block but its input steps, which each path
+ * sets once; tile_block moves them to another block. */
+static direct_tile_args tile_args(const struct jconv_conv_plan *plan, int64_t group) {
     const conv_geometry *g = &plan->geometry;
     const int64_t OCg = g->out_channels_per_group, in_blocks = blocks_of(g->in_channels_per_group, DIRECT_BLOCK_IC);
     const int64_t out_blocks = blocks_of(OCg, DIRECT_BLOCK_OC), block_floats = DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
     direct_tile_args a = {0};
-    a.weights = plan->packed_weights + (group * out_blocks + ob) * in_blocks * taps_of(g) * block_floats;
+    a.weights = plan->packed_weights + group * out_blocks * in_blocks * taps_of(g) * block_floats;
     a.in_blocks = in_blocks, a.kd = g->kernel[0], a.kh = g->kernel[1], a.kw = g->kernel[2];
     a.ldc = g->out[0] * g->out[1] * g->out[2];
-    a.channels = block_channels(OCg, ob, DIRECT_BLOCK_OC);
-    a.bias = plan->bias != NULL ? plan->bias + group * OCg + ob * DIRECT_BLOCK_OC : NULL;
+    a.channels = block_channels(OCg, 0, DIRECT_BLOCK_OC);
+    a.bias = plan->bias != NULL ? plan->bias + group * OCg : NULL;
     a.clamp = conv_clamp_bounds(&plan->post_ops, &a.lo, &a.hi);
+    return a;
+}
+
+/* The arguments of a group's first block (tile_args) moved to its block ob of OCg channels. */
+static inline direct_tile_args tile_block(const direct_tile_args *first, int64_t OCg, int64_t ob) {
+    direct_tile_args a = *first;
+    a.weights += ob * a.in_blocks * a.kd * a.kh * a.kw * DIRECT_BLOCK_IC * DIRECT_BLOCK_OC;
+    a.channels = block_channels(OCg, ob, DIRECT_BLOCK_OC);
+    if (a.bias != NULL) a.bias += ob * DIRECT_BLOCK_OC;
     return a;
 }
 
@@ -257,6 +268,8 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
                 const int64_t ob0 = out_blocks * part / parts, ob1 = out_blocks * (part + 1) / parts;
                 const int64_t n = image / g->groups, group = image % g->groups;
                 const float *in = src + (n * g->in_channels + group * ICg) * P;
+                direct_tile_args first_block = tile_args(plan, group);
+                first_block.block_step = DIRECT_BLOCK_IC * P, first_block.pixel_step = 1, first_block.channel_step = P;
                 const int64_t t0 = tiles * segment / segments, t1 = tiles * (segment + 1) / segments;
                 for (int64_t t = t0; t < t1; t++) {
                     /* pointwise: whole tiles, the last one short; else tiles within a pixel of each other */
@@ -264,8 +277,7 @@ static jconv_status execute_in_place(const struct jconv_conv_plan *plan, const f
                     const int64_t tile_end = pointwise ? p + DIRECT_POINTWISE_PIXELS : P * (t + 1) / tiles;
                     const int64_t pixels = (tile_end < P ? tile_end : P) - p;
                     for (int64_t ob = ob0; ob < ob1; ob++) {
-                        direct_tile_args args = tile_args(plan, group, ob);
-                        args.block_step = DIRECT_BLOCK_IC * P, args.pixel_step = 1, args.channel_step = P;
+                        const direct_tile_args args = tile_block(&first_block, OCg, ob);
                         const int64_t out_at = (n * g->out_channels + group * OCg + ob * DIRECT_BLOCK_OC) * P + p;
                         float *out = dst + out_at;
                         const float *res = residual != NULL ? residual + out_at : NULL;
@@ -341,7 +353,8 @@ jconv_status conv_direct_blocked_execute(const struct jconv_conv_plan *plan, con
                 const int64_t rows_in = span(oh1 - oh0, g->stride[1], g->kernel[1], g->dilation[1]);
                 const int64_t cols_in = span(ow1 - ow0, g->stride[2], g->kernel[2], g->dilation[2]);
                 if (which != held) fill_band(g, &b, src, n, group, od, oh0, ow0, rows_in, cols_in, band), held = which;
-                direct_tile_args args = tile_args(plan, group, ob);
+                const direct_tile_args first_block = tile_args(plan, group);
+                direct_tile_args args = tile_block(&first_block, OCg, ob);
                 args.block_step = g->kernel[0] * b.rows_in * b.cols_in * pixel, args.depth_step = b.rows_in * b.cols_in * pixel;
                 args.row_step = row_step, args.col_step = col_step, args.pixel_step = pixel_step, args.channel_step = 1;
                 for (int64_t oh = oh0; oh < oh1; oh++) {
