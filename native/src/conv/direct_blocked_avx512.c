@@ -103,14 +103,14 @@ static inline __attribute__((always_inline)) void store_half(const direct_tile_a
 /* In place, how many input channels ahead a tile asks for its input and weights: a 1x1 layer's
  * call starts with both in L3 when another library ran in between, as in the bench beside oneDNN
  * (mb2_pw_14 at 1 thread: 97% of the FMA peak alone, 80-83% there), and the hardware's stride
- * prefetchers run too few channels ahead of a tile that spends 14 cycles a channel. 12 channels
- * (about the L3 latency), medians of ten rounds of the bench beside oneDNN, builds alternating:
+ * prefetchers run too few channels ahead of a tile that spends 14 cycles a channel. Medians of
+ * ten rounds of the bench beside oneDNN, builds alternating, 12 channels ahead against none:
  * mb2_pw_14 0.92x -> 0.94x oneDNN, r50_s4_1x1 0.955x -> 0.975x, r50_s5_1x1up 0.915x -> 0.94x,
- * r50_s2_1x1 0.945x both (eight more rounds in a slower spell: 0.91 -> 0.93, 0.93 -> 0.95, 0.88 ->
- * 0.925, 0.945 both); alone (jconv_ab, warm caches) 0.99-1.10x. The input alone hurt r50_s5_1x1up
- * (0.82x: its weights, 64 KiB a block from L3, came later), as did the same for the pointwise tiles
- * (r50_s2_1x1up 0.85x -> 0.79x). */
-#define PREFETCH_CHANNELS 12
+ * r50_s2_1x1 0.945x both; alone (jconv_ab, warm caches) 0.99-1.10x. 24 against 12, two sets of
+ * eight rounds: r50_s5_1x1up (64 KiB of weights a block, from L3) 1.02x/0.98x and 0.975x/0.935x,
+ * the others within 0.02 either way; 40 no better. The input alone hurt r50_s5_1x1up (0.82x: its
+ * weights came later), as did the same for the pointwise tiles (r50_s2_1x1up 0.85x -> 0.79x). */
+#define PREFETCH_CHANNELS 24
 
 /* The tile for a pixel count J and pixel step PIX known when compiled (PIX 0: a->pixel_step), so
  * that the broadcasts' addresses are constant offsets from one pointer (in place, PIX 1: one
