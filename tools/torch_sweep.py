@@ -38,7 +38,7 @@ def run(args):
 
 
 def conv_case(rng):
-    """A convolution or transposed one: (PyTorch's output, jconv's options, weight, bias, depth of a sum)."""
+    """A convolution or transposed one: (input, PyTorch's output, jconv's options, weight, bias, terms per sum)."""
     dims = rng.choice([1, 2, 2, 2, 3])
     groups, icg, ocg = rng.choice([1, 1, 1, 2, 3, 4]), rng.choice([1, 2, 3, 5, 8, 16, 17]), rng.choice([1, 2, 4, 7, 16, 33])
     if rng.random() < 0.15:  # depthwise
@@ -48,31 +48,35 @@ def conv_case(rng):
     d = [rng.choice([1, 1, 1, 2, 3]) for _ in range(dims)]
     x = torch.randn(rng.choice([1, 1, 2, 3]), groups * icg, *[rng.randint(1, 24 if dims < 3 else 9) for _ in range(dims)])
     b = torch.randn(groups * ocg) if rng.random() < 0.7 else None
-    common = ["--stride", listed(s), "--dilation", listed(d), "--groups", str(groups)]
-    if rng.random() < 0.3:
+    depth = icg * np.prod(k)
+    transposed = rng.random() < 0.3
+    if transposed:
         w = torch.randn(groups * icg, ocg, *k)
         p = [rng.randint(0, 2) for _ in range(dims)]
         op = [rng.randint(0, max(s[i], d[i]) - 1) for i in range(dims)]
         f = [F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d][dims - 1]
         y = f(x, w, b, stride=s, padding=p, output_padding=op, groups=groups, dilation=d)
-        return x, y, ["conv-transpose"] + common + ["--padding", listed(p), "--output-padding", listed(op)], w, b, icg * np.prod(k)
-    w = torch.randn(groups * ocg, icg, *k)
-    f = [F.conv1d, F.conv2d, F.conv3d][dims - 1]
-    mode = rng.choice(["symmetric", "symmetric", "asymmetric", "same", "valid"])
-    if mode == "symmetric":
-        p = [rng.randint(0, 3) for _ in range(dims)]
-        return x, f(x, w, b, stride=s, padding=p, dilation=d, groups=groups), ["conv"] + common + ["--padding", listed(p)], w, b, icg * np.prod(k)
-    if mode == "asymmetric":
-        begin, end = [rng.randint(0, 3) for _ in range(dims)], [rng.randint(0, 3) for _ in range(dims)]
-        last_first = [v for i in reversed(range(dims)) for v in (begin[i], end[i])]
-        y = f(F.pad(x, last_first), w, b, stride=s, dilation=d, groups=groups)
-        return x, y, ["conv"] + common + ["--padding-begin", listed(begin), "--padding-end", listed(end)], w, b, icg * np.prod(k)
-    if mode == "same":
-        common[1] = listed([1] * dims)
-        y = f(x, w, b, padding="same", dilation=d, groups=groups)
-        return x, y, ["conv"] + common + ["--padding", "same"], w, b, icg * np.prod(k)
-    y = f(x, w, b, stride=s, padding="valid", dilation=d, groups=groups)
-    return x, y, ["conv"] + common + ["--padding", "valid"], w, b, icg * np.prod(k)
+        padding = ["--padding", listed(p), "--output-padding", listed(op)]
+    else:
+        w = torch.randn(groups * ocg, icg, *k)
+        f = [F.conv1d, F.conv2d, F.conv3d][dims - 1]
+        mode = rng.choice(["symmetric", "symmetric", "asymmetric", "same", "valid"])
+        if mode == "symmetric":
+            p = [rng.randint(0, 3) for _ in range(dims)]
+            y, padding = f(x, w, b, stride=s, padding=p, dilation=d, groups=groups), ["--padding", listed(p)]
+        elif mode == "asymmetric":  # F.pad lists the last dim first
+            begin, end = [rng.randint(0, 3) for _ in range(dims)], [rng.randint(0, 3) for _ in range(dims)]
+            last_first = [v for i in reversed(range(dims)) for v in (begin[i], end[i])]
+            y = f(F.pad(x, last_first), w, b, stride=s, dilation=d, groups=groups)
+            padding = ["--padding-begin", listed(begin), "--padding-end", listed(end)]
+        elif mode == "same":  # PyTorch's rule: stride 1
+            s = [1] * dims
+            y, padding = f(x, w, b, padding="same", dilation=d, groups=groups), ["--padding", "same"]
+        else:
+            y, padding = f(x, w, b, stride=s, padding="valid", dilation=d, groups=groups), ["--padding", "valid"]
+    op_name = "conv-transpose" if transposed else "conv"
+    args = [op_name, "--stride", listed(s), "--dilation", listed(d), "--groups", str(groups)] + padding
+    return x, y, args, w, b, depth
 
 
 def sweep_conv(rng, cases, folder):

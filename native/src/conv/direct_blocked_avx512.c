@@ -108,8 +108,9 @@ static inline __attribute__((always_inline)) void store_half(const direct_tile_a
  * mb2_pw_14 0.92x -> 0.94x oneDNN, r50_s4_1x1 0.955x -> 0.975x, r50_s5_1x1up 0.915x -> 0.94x,
  * r50_s2_1x1 0.945x both; alone (jconv_ab, warm caches) 0.99-1.10x. 24 against 12, two sets of
  * eight rounds: r50_s5_1x1up (64 KiB of weights a block, from L3) 1.02x against 0.98x oneDNN and
- * 0.975x against 0.935x, the others within 0.02 either way; 40 no better. The input alone hurt r50_s5_1x1up (0.82x: its
- * weights came later), as did the same for the pointwise tiles (r50_s2_1x1up 0.85x -> 0.79x). */
+ * 0.975x against 0.935x, the others within 0.02 either way; 40 no better. The input alone hurt
+ * r50_s5_1x1up (0.82x: its weights came later), as did the same for the pointwise tiles
+ * (r50_s2_1x1up 0.85x -> 0.79x). */
 #define PREFETCH_CHANNELS 24
 
 /* The tile for a pixel count J and pixel step PIX known when compiled (PIX 0: a->pixel_step), so
