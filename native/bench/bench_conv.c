@@ -8,16 +8,23 @@
  * --sgemm N adds a row "sgemm_N": an N x N x N single-precision GEMM, C[M][N] = A[M][K] B[K][N]
  * with plain row-major matrices, run as the 1x1 convolution it is (A the weights, B the input's
  * rows: the GEMM engine without any rearrangement), FLOPs 2 N^3.
+ * --rounds R runs the whole suite R times, layer after layer each time, and then prints a table
+ * of each layer's medians over the rounds with the rounds' range in brackets: a slow spell of the
+ * machine, minutes long, then moves a few rounds rather than the whole answer.
  * Usage: jconv_bench [--suite FILE] [--algo NAME] [--threads N] [--filter TEXT] [--min-time S]
- *                    [--no-onednn] [--winograd] [--sgemm N] */
+ *                    [--no-onednn] [--winograd] [--sgemm N] [--rounds R] */
 #include "bench_time.h"
 #include "fma_peak.h"
 #include "jconv.h"
 #include "layer_suite.h"
 #ifdef JCONV_WITH_ONEDNN
 #include "onednn_conv.h"
+#define JCONV_BENCH_ONEDNN 1
+#else
+#define JCONV_BENCH_ONEDNN 0
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,13 @@ typedef struct options {
     double min_time, peak; /* peak: the FMA peak measured at the start, GFLOP/s */
     int onednn, winograd, threads;
 } options;
+
+/* One layer's figures in one round (ms: medians; 0 where a contender did not run). */
+typedef struct layer_result {
+    int ran; /* 0: the layer was refused (its row says why) */
+    char algorithm[32], impl[64];
+    double flops, ms, peak_now, onednn_ms, winograd_ms;
+} layer_result;
 
 /* One side of a layer's comparison: the jconv plan, or a oneDNN primitive (declined: not run), or
  * the FMA loop (fma_iterations > 0: the peak of the moment). */
@@ -89,7 +103,8 @@ static void time_contenders(const contender *runs, int count, double min_time, c
     for (int i = 0; i < count; i++) medians[i] = runs[i].declined ? 0.0 : bench_median(times[i], reps) * 1e3;
 }
 
-static void bench_layer(const layer *l, const options *o) {
+static void bench_layer(const layer *l, const options *o, layer_result *result) {
+    memset(result, 0, sizeof *result);
     const int transposed = strcmp(l->op, "convT") == 0;
     jconv_conv_transpose_desc d;
     jconv_conv_transpose_desc_init(&d, l->rank);
@@ -148,9 +163,14 @@ static void bench_layer(const layer *l, const options *o) {
         const double median = medians[0], gflops = flops / median * 1e-6;
         printf("%-16s %-14s %9.3f %8.1f %6.1f%% %8.0f", l->name, jconv_conv_plan_algorithm_name(plan), median, gflops,
                100.0 * gflops / peak_now, peak_now);
+        result->ran = 1, result->flops = flops, result->ms = median, result->peak_now = peak_now;
+        snprintf(result->algorithm, sizeof result->algorithm, "%s", jconv_conv_plan_algorithm_name(plan));
         count--; /* the comparisons: jconv's contenders only */
         for (int i = 1; i < count; i++) {
             const double theirs = medians[i];
+            if (i == 1 && !runs[i].declined)
+                result->onednn_ms = theirs, snprintf(result->impl, sizeof result->impl, "%s", runs[i].impl);
+            if (i == 2 && !runs[i].declined) result->winograd_ms = theirs;
             if (i == 1 && runs[i].declined) printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
             else if (i == 1) printf("  %9.3f %8.1f %6.2fx  %-18s", theirs, flops / theirs * 1e-6, theirs / median, runs[i].impl);
             else if (runs[i].declined) printf("  winograd declined");
@@ -166,9 +186,80 @@ static void bench_layer(const layer *l, const options *o) {
     free(x), free(w), free(b), free(y);
 }
 
+/* The median of n values (sorted in place) and their range. */
+typedef struct spread {
+    double median, lo, hi;
+} spread;
+
+static spread spread_of(double *values, int n) {
+    spread s = {0.0, 0.0, 0.0};
+    if (n == 0) return s;
+    s.median = bench_median(values, n);
+    s.lo = values[0], s.hi = values[n - 1];
+    return s;
+}
+
+/* The rounds' table (--rounds), in Markdown: per layer the median of each round's figures (the
+ * time, % of the peak now, oneDNN's time and the ratio), the ratio and % with the rounds' range;
+ * GFLOP/s from the median times. */
+static void print_rounds(const layer *layers, int count, const layer_result *results, int rounds, const options *o) {
+    const int onednn = o->onednn && JCONV_BENCH_ONEDNN, winograd = onednn && o->winograd;
+    printf("\nmedians over %d rounds (the rounds' range in brackets):\n\n", rounds);
+    printf("| layer | jconv algorithm | jconv ms | GFLOP/s | %% peak now |%s%s\n",
+           onednn ? " oneDNN ms | oneDNN GFLOP/s | ratio |" : "", winograd ? " oneDNN Winograd ms | Winograd ratio |" : "");
+    printf("|---|---|---|---|---|%s%s\n", onednn ? "---|---|---|" : "", winograd ? "---|---|" : "");
+    double *values = malloc(5 * (size_t)rounds * sizeof(double));
+    if (values == NULL) return;
+    for (int i = 0; i < count; i++) {
+        /* per round: jconv's time, % of the peak now, oneDNN's time and ratio, Winograd's */
+        double *ms = values, *percent = values + rounds, *theirs = values + 2 * rounds, *ratio = values + 3 * rounds;
+        double *wino = values + 4 * rounds;
+        int ran = 0, compared = 0, wino_ran = 0;
+        const char *algorithm = NULL;
+        double flops = 0.0;
+        for (int r = 0; r < rounds; r++) {
+            const layer_result *x = &results[r * count + i];
+            if (!x->ran) continue;
+            algorithm = x->algorithm, flops = x->flops;
+            ms[ran] = x->ms, percent[ran] = 100.0 * x->flops / x->ms * 1e-6 / x->peak_now, ran++;
+            if (x->onednn_ms > 0) theirs[compared] = x->onednn_ms, ratio[compared] = x->onednn_ms / x->ms, compared++;
+            if (x->winograd_ms > 0) wino[wino_ran++] = x->winograd_ms;
+        }
+        if (ran == 0) {
+            printf("| %s | refused |\n", layers[i].name);
+            continue;
+        }
+        const spread t = spread_of(ms, ran), p = spread_of(percent, ran);
+        printf("| %s | %s | %.3g | %.0f | %.0f%% (%.0f-%.0f) |", layers[i].name, algorithm, t.median,
+               flops / t.median * 1e-6, p.median, p.lo, p.hi);
+        if (onednn && compared > 0) {
+            const spread u = spread_of(theirs, compared), q = spread_of(ratio, compared);
+            printf(" %.3g | %.0f | %.2fx (%.2f-%.2f) |", u.median, flops / u.median * 1e-6, q.median, q.lo, q.hi);
+        } else if (onednn) {
+            printf(" declined | - | - |");
+        }
+        if (winograd && wino_ran > 0) {
+            const spread w = spread_of(wino, wino_ran);
+            printf(" %.3g | %.2fx |", w.median, w.median / t.median);
+        } else if (winograd) {
+            printf(" declined | - |");
+        }
+        printf("\n");
+    }
+    free(values);
+}
+
+/* A whole number in [lo, hi], or -1 (the caller names the option). */
+static long long whole_number(const char *text, long long lo, long long hi) {
+    char *end;
+    errno = 0;
+    const long long n = strtoll(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && n >= lo && n <= hi ? n : -1;
+}
+
 int main(int argc, char **argv) {
     const char *suite = JCONV_DEFAULT_SUITE, *filter = NULL;
-    long long sgemm = 0;
+    long long sgemm = 0, rounds = 1;
     options o = {JCONV_ALGO_AUTO, 0.5, 0, 1, 0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -186,9 +277,25 @@ int main(int argc, char **argv) {
             return 2;
         }
         if (strcmp(arg, "--suite") == 0) suite = value;
-        else if (strcmp(arg, "--sgemm") == 0) sgemm = atoll(value);
-        else if (strcmp(arg, "--filter") == 0) filter = value;
-        else if (strcmp(arg, "--min-time") == 0) o.min_time = atof(value);
+        else if (strcmp(arg, "--sgemm") == 0) {
+            if ((sgemm = whole_number(value, 1, 1 << 15)) < 0) {
+                fprintf(stderr, "--sgemm %s: not a size from 1 to 32768\n", value);
+                return 2;
+            }
+        } else if (strcmp(arg, "--rounds") == 0) {
+            if ((rounds = whole_number(value, 1, 1000)) < 0) {
+                fprintf(stderr, "--rounds %s: not a count from 1 to 1000\n", value);
+                return 2;
+            }
+        } else if (strcmp(arg, "--filter") == 0) filter = value;
+        else if (strcmp(arg, "--min-time") == 0) {
+            char *end;
+            o.min_time = strtod(value, &end);
+            if (end == value || *end != '\0' || !(o.min_time >= 0.0 && o.min_time <= 3600.0)) {
+                fprintf(stderr, "--min-time %s: not a number of seconds from 0 to 3600\n", value);
+                return 2;
+            }
+        }
         else if (strcmp(arg, "--algo") == 0) {
             if (jconv_algorithm_from_name(value, &o.algorithm) != JCONV_OK) {
                 fprintf(stderr, "%s\n", jconv_last_error());
@@ -227,23 +334,35 @@ int main(int argc, char **argv) {
     if (o.onednn) printf("  %9s %8s %7s  %-18s", "oneDNN ms", "GFLOP/s", "ratio", "oneDNN impl");
 #endif
     printf("\n");
+    /* the layers to time: the SGEMM's, then the suite's conv and convT rows that pass the filter */
+    layer *timed = malloc(((size_t)count + 1) * sizeof(layer));
+    layer_result *results = timed != NULL ? malloc((size_t)rounds * ((size_t)count + 1) * sizeof(layer_result)) : NULL;
+    if (results == NULL) {
+        fprintf(stderr, "out of memory\n");
+        return 2;
+    }
+    int n = 0;
     if (sgemm > 0) {
-        layer g;
-        memset(&g, 0, sizeof g);
-        snprintf(g.name, sizeof g.name, "sgemm_%lld", sgemm);
-        strcpy(g.op, "conv");
-        g.rank = 1;
-        g.batch = g.groups = 1;
-        g.in_channels = g.out_channels = g.in_size[0] = sgemm; /* K = M = N */
-        g.kernel[0] = g.stride[0] = g.dilation[0] = 1;
-        bench_layer(&g, &o);
+        layer *g = &timed[n++];
+        memset(g, 0, sizeof *g);
+        snprintf(g->name, sizeof g->name, "sgemm_%lld", sgemm);
+        strcpy(g->op, "conv");
+        g->rank = 1;
+        g->batch = g->groups = 1;
+        g->in_channels = g->out_channels = g->in_size[0] = sgemm; /* K = M = N */
+        g->kernel[0] = g->stride[0] = g->dilation[0] = 1;
     }
     for (int i = 0; i < count; i++) {
         if (filter != NULL && strstr(layers[i].name, filter) == NULL) continue;
-        if (strcmp(layers[i].op, "conv") == 0 || strcmp(layers[i].op, "convT") == 0) bench_layer(&layers[i], &o);
+        if (strcmp(layers[i].op, "conv") == 0 || strcmp(layers[i].op, "convT") == 0) timed[n++] = layers[i];
         else printf("%-16s skipped: the C bench times conv and convT rows (java -jar target/jconv.jar bench runs %s)\n",
                     layers[i].name, layers[i].op);
     }
-    free(layers);
+    for (int r = 0; r < rounds; r++) {
+        if (rounds > 1) printf("round %d of %lld\n", r + 1, rounds);
+        for (int i = 0; i < n; i++) bench_layer(&timed[i], &o, &results[r * n + i]);
+    }
+    if (rounds > 1) print_rounds(timed, n, results, (int)rounds, &o);
+    free(results), free(timed), free(layers);
     return 0;
 }
