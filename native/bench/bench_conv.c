@@ -25,6 +25,7 @@
 #endif
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ typedef struct options {
 /* One layer's figures in one round (ms: medians; 0 where a contender did not run). */
 typedef struct layer_result {
     int ran; /* 0: the layer was refused (its row says why) */
-    char algorithm[32], impl[64];
+    char algorithm[32];
     double flops, ms, peak_now, onednn_ms, winograd_ms;
 } layer_result;
 
@@ -168,8 +169,7 @@ static void bench_layer(const layer *l, const options *o, layer_result *result) 
         count--; /* the comparisons: jconv's contenders only */
         for (int i = 1; i < count; i++) {
             const double theirs = medians[i];
-            if (i == 1 && !runs[i].declined)
-                result->onednn_ms = theirs, snprintf(result->impl, sizeof result->impl, "%s", runs[i].impl);
+            if (i == 1 && !runs[i].declined) result->onednn_ms = theirs;
             if (i == 2 && !runs[i].declined) result->winograd_ms = theirs;
             if (i == 1 && runs[i].declined) printf("  %9s %8s %7s  %-18s", "-", "-", "-", "declined");
             else if (i == 1) printf("  %9.3f %8.1f %6.2fx  %-18s", theirs, flops / theirs * 1e-6, theirs / median, runs[i].impl);
@@ -249,12 +249,12 @@ static void print_rounds(const layer *layers, int count, const layer_result *res
     free(values);
 }
 
-/* A whole number in [lo, hi], or -1 (the caller names the option). */
-static long long whole_number(const char *text, long long lo, long long hi) {
+/* Whether text is a whole number in [lo, hi], then in *n (the caller names the option if not). */
+static int whole_number(const char *text, long long lo, long long hi, long long *n) {
     char *end;
     errno = 0;
-    const long long n = strtoll(text, &end, 10);
-    return errno == 0 && end != text && *end == '\0' && n >= lo && n <= hi ? n : -1;
+    *n = strtoll(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && *n >= lo && *n <= hi;
 }
 
 int main(int argc, char **argv) {
@@ -278,12 +278,12 @@ int main(int argc, char **argv) {
         }
         if (strcmp(arg, "--suite") == 0) suite = value;
         else if (strcmp(arg, "--sgemm") == 0) {
-            if ((sgemm = whole_number(value, 1, 1 << 15)) < 0) {
+            if (!whole_number(value, 1, 1 << 15, &sgemm)) {
                 fprintf(stderr, "--sgemm %s: not a size from 1 to 32768\n", value);
                 return 2;
             }
         } else if (strcmp(arg, "--rounds") == 0) {
-            if ((rounds = whole_number(value, 1, 1000)) < 0) {
+            if (!whole_number(value, 1, 1000, &rounds)) {
                 fprintf(stderr, "--rounds %s: not a count from 1 to 1000\n", value);
                 return 2;
             }
@@ -302,7 +302,12 @@ int main(int argc, char **argv) {
                 return 2;
             }
         } else if (strcmp(arg, "--threads") == 0) {
-            if (jconv_set_num_threads(atoi(value)) != JCONV_OK) {
+            long long threads;
+            if (!whole_number(value, INT_MIN, INT_MAX, &threads)) {
+                fprintf(stderr, "--threads %s: not a whole number\n", value);
+                return 2;
+            }
+            if (jconv_set_num_threads((int)threads) != JCONV_OK) { /* it says which counts it takes */
                 fprintf(stderr, "%s\n", jconv_last_error());
                 return 2;
             }
