@@ -295,8 +295,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "--min-time %s: not a number of seconds from 0 to 3600\n", value);
                 return 2;
             }
-        }
-        else if (strcmp(arg, "--algo") == 0) {
+        } else if (strcmp(arg, "--algo") == 0) {
             if (jconv_algorithm_from_name(value, &o.algorithm) != JCONV_OK) {
                 fprintf(stderr, "%s\n", jconv_last_error());
                 return 2;
@@ -344,6 +343,7 @@ int main(int argc, char **argv) {
     layer_result *results = timed != NULL ? malloc((size_t)rounds * ((size_t)count + 1) * sizeof(layer_result)) : NULL;
     if (results == NULL) {
         fprintf(stderr, "out of memory\n");
+        free(timed), free(layers);
         return 2;
     }
     int n = 0;
