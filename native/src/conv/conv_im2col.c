@@ -318,29 +318,12 @@ static int a_block_streams(int64_t panels, int64_t kc) {
 }
 
 /* The next panel's A micro-panel asked for a piece before each pair call of the current panel
- * (when A streams, with A_AHEAD_MIN_PAIRS pairs or more), so that it is in cache when its first
- * call runs: the 1024^3 SGEMM (2 MiB of A per k block, 8 pairs per panel) 1.05-1.06x (jconv_ab,
- * both orders), 87-88% -> 89.5-91% of the FMA peak (bench, builds alternating, five rounds); a
- * whole panel asked for at once before r50_s5_1x1up's one pair per panel was slower (0.95x). */
+ * (gemm_ahead, when A streams, with A_AHEAD_MIN_PAIRS pairs or more), so that it is in cache when
+ * its first call runs: the 1024^3 SGEMM (2 MiB of A per k block, 8 pairs per panel) 1.05-1.06x
+ * (jconv_ab, both orders), 87-88% -> 89.5-91% of the FMA peak (bench, builds alternating, five
+ * rounds); a whole panel asked for at once before r50_s5_1x1up's one pair per panel was slower
+ * (0.95x). */
 #define A_AHEAD_MIN_PAIRS 4
-typedef struct a_ahead {
-    const char *next; /* NULL: nothing to ask for */
-    int64_t bytes, piece, done;
-} a_ahead;
-
-static inline a_ahead a_ahead_start(const float *next_panel, int64_t kc, int64_t pairs) {
-    a_ahead ahead = {NULL, 0, 0, 0};
-    if (next_panel == NULL || pairs < A_AHEAD_MIN_PAIRS) return ahead;
-    ahead.next = (const char *)next_panel;
-    ahead.bytes = kc * GEMM_MR * (int64_t)sizeof(float);
-    ahead.piece = (ahead.bytes / pairs + 63) / 64 * 64;
-    return ahead;
-}
-
-static inline void a_ahead_step(a_ahead *ahead) {
-    const int64_t end = ahead->done + ahead->piece < ahead->bytes ? ahead->done + ahead->piece : ahead->bytes;
-    for (; ahead->done < end; ahead->done += 64) __builtin_prefetch(ahead->next + ahead->done);
-}
 
 /* Split by k (a small map, see split_work): the k blocks after the first are summed apart, each
  * into its own copy of the output, sums[(block - 1) * floats + the output's index], and added to
@@ -401,11 +384,12 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++) {
                     int64_t jp = 0, column = 0;
-                    a_ahead ahead = a_ahead_start(a_streams && i + 1 < ch->last ? t.a + (i + 1) * K * GEMM_MR : NULL,
-                                                  kc, tiles / 2);
+                    const int ahead_wanted = a_streams && i + 1 < ch->last && tiles / 2 >= A_AHEAD_MIN_PAIRS;
+                    gemm_ahead ahead =
+                        gemm_ahead_start(ahead_wanted ? t.a + (i + 1) * K * GEMM_MR : NULL, kc, tiles / 2);
                     if (t.kernels->pair != NULL) /* tiles two at a time, the last two even if the second is short */
                         for (; jp + 1 < tiles; jp += 2, column += 2 * GEMM_NR) {
-                            a_ahead_step(&ahead);
+                            gemm_ahead_step(&ahead);
                             const int64_t cols2 = ch->columns - column - GEMM_NR < GEMM_NR ? ch->columns - column - GEMM_NR
                                                                                           : GEMM_NR;
                             update_pair(&t, i, buffer + jp * kc * GEMM_NR, column, GEMM_NR,

@@ -166,7 +166,7 @@ typedef struct packed_x {
     int64_t image;    /* which (n * groups + group) it holds; -1: none */
 } packed_x;
 
-/* How many panels ahead a panel's calls ask for A's micro-panel, a piece before each call: A (the
+/* How many panels ahead a panel's calls ask for A's micro-panel (gemm_ahead): A (the
  * weights) streams from L3 or memory once per call, and with few columns (dcgan_up: 16, one call
  * a panel, 12 KiB of A for 3 K FMAs) the hardware's prefetchers leave each panel waiting for it.
  * The bench beside oneDNN, builds alternating (LD_PRELOAD), medians of 6-10 rounds: dcgan_up
@@ -213,15 +213,10 @@ static void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels
                 /* two panels of B at a time where the ISA has a pair kernel (the tile is scratch:
                  * a last panel's rows past the matrix or columns past pn are computed, not added) */
                 const int64_t step = kernels->pair != NULL ? 2 : 1;
-                /* A's micro-panel A_AHEAD_PANELS on, in pieces of whole lines, one before each call */
-                const int64_t ahead_bytes = i + A_AHEAD_PANELS < panels ? kc * GEMM_MR * (int64_t)sizeof(float) : 0;
-                const char *ahead = ahead_bytes > 0 ? (const char *)(a + A_AHEAD_PANELS * K * GEMM_MR) : NULL;
-                const int64_t piece = (ahead_bytes / ((n_panels + step - 1) / step) + 63) / 64 * 64;
-                int64_t asked = 0;
+                const float *a_ahead = i + A_AHEAD_PANELS < panels ? a + A_AHEAD_PANELS * K * GEMM_MR : NULL;
+                gemm_ahead ahead = gemm_ahead_start(a_ahead, kc, (n_panels + step - 1) / step);
                 for (int64_t jp = 0; jp < n_panels; jp += step) {
-                    for (const int64_t to = asked + piece < ahead_bytes ? asked + piece : ahead_bytes; asked < to;
-                         asked += 64)
-                        __builtin_prefetch(ahead + asked);
+                    gemm_ahead_step(&ahead);
                     const float *bj = b + jp * kc * GEMM_NR;
                     const int64_t width = jp + step <= n_panels ? step * GEMM_NR : GEMM_NR;
                     if (width > GEMM_NR) kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, GEMM_NR, &product);

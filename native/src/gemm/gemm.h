@@ -248,6 +248,29 @@ void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, co
                          const float *b, const int64_t *offsets, float *c, int64_t ldc, int64_t rows, int64_t cols,
                          const gemm_epilogue *epilogue);
 
+/* An A micro-panel of kc rows asked for ahead of its use (prefetched) in pieces of whole cache
+ * lines, one piece before each of `calls` kernel calls of an earlier panel, so that no burst of
+ * a whole panel's lines stalls one call (conv_im2col.c and conv_transpose_gemm.c say how far
+ * ahead, and measure it): next NULL asks for nothing. */
+typedef struct gemm_ahead {
+    const char *next;
+    int64_t bytes, piece, done;
+} gemm_ahead;
+
+static inline gemm_ahead gemm_ahead_start(const float *next, int64_t kc, int64_t calls) {
+    gemm_ahead ahead = {NULL, 0, 0, 0};
+    if (next == NULL || calls < 1) return ahead;
+    ahead.next = (const char *)next;
+    ahead.bytes = kc * GEMM_MR * (int64_t)sizeof(float);
+    ahead.piece = (ahead.bytes / calls + 63) / 64 * 64;
+    return ahead;
+}
+
+static inline void gemm_ahead_step(gemm_ahead *ahead) {
+    const int64_t end = ahead->done + ahead->piece < ahead->bytes ? ahead->done + ahead->piece : ahead->bytes;
+    for (; ahead->done < end; ahead->done += 64) __builtin_prefetch(ahead->next + ahead->done);
+}
+
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
  * kc rows starting at b: panel jp holds b[jp * kc * NR + k * NR + j]; the last panel's missing
  * columns are zeros. */
