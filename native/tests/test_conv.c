@@ -581,6 +581,24 @@ static void test_gemm_block_edges(void) {
             }
 }
 
+/* Plans whose packed weights and scratch pass 2 MiB, the size from which jconv_alloc asks Linux for
+ * huge pages (core/memory.c; JCONV_HUGE_PAGES=0, a ctest of its own, turns that off): a 1x1 layer
+ * of 2.1 MB of weights and a 3x3 one whose im2col blocks are large, every algorithm against the
+ * reference, and every byte the plans held given back. */
+static void test_large_buffers(void) {
+    const int64_t before = jconv_allocated_bytes();
+    const int64_t shapes[2][4] = {{1024, 520, 40, 1}, {256, 300, 300, 3}}; /* IC, OC, L, kernel */
+    for (int s = 0; s < 2; s++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, 1);
+        d.in_channels = shapes[s][0], d.out_channels = shapes[s][1], d.in_size[0] = shapes[s][2];
+        d.kernel[0] = shapes[s][3], d.pad_begin[0] = d.pad_end[0] = shapes[s][3] / 2;
+        check_every_algorithm(&d, s);
+    }
+    CHECK(jconv_allocated_bytes() == before, "%lld bytes still held after the large plans",
+          (long long)(jconv_allocated_bytes() - before));
+}
+
 /* im2col on small maps split by k at 2 threads (conv_im2col.c: an item per k block, the later
  * blocks summed apart and added in block order): 1x1 and gathered (padded, strided, dilated)
  * layers with maps under 16 x 16, more output channels than two panels and K of 2-3 blocks (of
@@ -798,6 +816,7 @@ int main(int argc, char **argv) {
     test_direct_pointwise_by_hand();
     test_im2col_band_shapes();
     test_gemm_block_edges();
+    test_large_buffers();
     test_small_maps_split_by_k(cases / 10);
     test_cache_blocks();
     test_depthwise_paths(cases);
