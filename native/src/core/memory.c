@@ -17,11 +17,11 @@
  * weights twice per thread and call, a TLB miss every 4 KiB otherwise. Against 4 KiB pages, in the
  * bench beside oneDNN (builds alternating through LD_PRELOAD, six rounds): the SGEMM 0.960x ->
  * 0.985x oneDNN (86% -> 89% of the FMA peak), dcgan_up (8 MiB of weights) 0.94x -> 0.97x, the
- * other layers the same; the whole suite with jconv_ab 0.97-1.03x (noise). The whole huge pages
- * inside the block are advised, the last partial one stays in 4 KiB pages. A huge page is backed
- * whole at its first touch, so a block with untouched stretches (the gaps between the threads'
- * scratch, jconv_thread_stride) may hold more memory than with small pages. JCONV_HUGE_PAGES=0
- * turns it off. */
+ * other layers the same; the whole suite with jconv_ab (blocks then rounded up to whole huge
+ * pages) 0.97-1.03x, the noise. The whole huge pages inside the block are advised, the last
+ * partial one stays in 4 KiB pages. A huge page is backed whole at its first touch, so a block
+ * with untouched stretches (the gaps between the threads' scratch, jconv_thread_stride) may hold
+ * more memory than with small pages. JCONV_HUGE_PAGES=0 turns it off. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 /* Each block is [padding][header][user bytes]; the header sits right before the user pointer. */
