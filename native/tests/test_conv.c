@@ -583,8 +583,9 @@ static void test_gemm_block_edges(void) {
 
 /* Plans whose packed weights and scratch pass 2 MiB, the size from which jconv_alloc asks Linux for
  * huge pages (core/memory.c; JCONV_HUGE_PAGES=0, a ctest of its own, turns that off): a 1x1 layer
- * of 2.1 MB of weights and a 3x3 one whose im2col blocks are large, every algorithm against the
- * reference, and every byte the plans held given back. */
+ * of 2.1 MB of weights (direct and im2col each hold two such buffers) and a 3-tap one (one each
+ * for im2col and the Winograd tiles), every algorithm against the reference, and every byte the
+ * plans held given back. */
 static void test_large_buffers(void) {
     const int64_t before = jconv_allocated_bytes();
     const int64_t shapes[2][4] = {{1024, 520, 40, 1}, {256, 300, 300, 3}}; /* IC, OC, L, kernel */
