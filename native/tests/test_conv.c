@@ -600,6 +600,32 @@ static void test_large_buffers(void) {
           (long long)(jconv_allocated_bytes() - before));
 }
 
+/* im2col's output for case c the same bits at 1 thread and at `threads`: no split of the work
+ * changes a sum. Bias, ReLU and a residual (apart, or in place in the output) vary with c. */
+static void check_im2col_bits_by_threads(const jconv_conv_desc *d, int c, int threads) {
+    const int before = jconv_get_num_threads();
+    int64_t out[3];
+    jconv_conv_output_size(d, out);
+    const int64_t nx = conv_src_count(d), nw = conv_weight_count(d), ny = conv_dst_count(d, out);
+    float *x = random_floats(nx), *w = random_floats(nw), *b = random_floats(d->out_channels);
+    float *residual = random_floats(ny), *y[2];
+    const jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
+    for (int t = 0; t < 2; t++) {
+        jconv_set_num_threads(t == 0 ? 1 : threads);
+        y[t] = malloc((size_t)ny * sizeof(float));
+        if (c % 3 == 1) memcpy(y[t], residual, (size_t)ny * sizeof(float)); /* the residual in place */
+        CHECK(jconv_conv(d, x, w, c % 2 ? b : NULL, JCONV_ALGO_IM2COL, c % 4 == 0 ? &relu : NULL,
+                         c % 3 == 0 ? residual : c % 3 == 1 ? y[t] : NULL, y[t]) == JCONV_OK,
+              "%s", jconv_last_error());
+    }
+    char text[512];
+    describe(d, text, sizeof text);
+    CHECK(memcmp(y[0], y[1], (size_t)ny * sizeof(float)) == 0, "case %d %s: 1 and %d threads differ", c, text,
+          threads);
+    free(x), free(w), free(b), free(residual), free(y[0]), free(y[1]);
+    jconv_set_num_threads(before);
+}
+
 /* im2col on small maps split by k at 2 threads (conv_im2col.c: an item per k block, the later
  * blocks summed apart and added in block order): 1x1 and gathered (padded, strided, dilated)
  * layers with maps under 16 x 16, more output channels than two panels and K of 2-3 blocks (of
@@ -607,7 +633,6 @@ static void test_large_buffers(void) {
  * activations. Every algorithm against the reference, and im2col's output the same bits at 1 and
  * 2 threads: the split changes no sum. */
 static void test_small_maps_split_by_k(int cases) {
-    const int threads = jconv_get_num_threads();
     for (int c = 0; c < cases; c++) {
         jconv_conv_desc d;
         jconv_conv_desc_init(&d, 2);
@@ -625,27 +650,39 @@ static void test_small_maps_split_by_k(int cases) {
             d.pad_begin[i] = d.pad_end[i] = d.dilation[i];
         }
         check_every_algorithm(&d, c);
-
-        int64_t out[3];
-        jconv_conv_output_size(&d, out);
-        const int64_t nx = conv_src_count(&d), nw = conv_weight_count(&d), ny = conv_dst_count(&d, out);
-        float *x = random_floats(nx), *w = random_floats(nw), *b = random_floats(d.out_channels);
-        float *residual = random_floats(ny), *y[2];
-        const jconv_post_ops relu = {JCONV_ACTIVATION_RELU, 0, 0, 0};
-        for (int t = 0; t < 2; t++) {
-            jconv_set_num_threads(t + 1);
-            y[t] = malloc((size_t)ny * sizeof(float));
-            if (c % 3 == 1) memcpy(y[t], residual, (size_t)ny * sizeof(float)); /* the residual in place */
-            CHECK(jconv_conv(&d, x, w, c % 2 ? b : NULL, JCONV_ALGO_IM2COL, c % 4 == 0 ? &relu : NULL,
-                             c % 3 == 0 ? residual : c % 3 == 1 ? y[t] : NULL, y[t]) == JCONV_OK,
-                  "%s", jconv_last_error());
-        }
-        char text[512];
-        describe(&d, text, sizeof text);
-        CHECK(memcmp(y[0], y[1], (size_t)ny * sizeof(float)) == 0, "case %d %s: 1 and 2 threads differ", c, text);
-        free(x), free(w), free(b), free(residual), free(y[0]), free(y[1]);
+        check_im2col_bits_by_threads(&d, c, 2);
     }
-    jconv_set_num_threads(threads);
+}
+
+/* im2col's ordered way (conv_im2col.c), where A's block streams from L3 and the threads take each
+ * other's groups of panels one k block at a time, a later block only after the earlier one of the
+ * same panels: 1x1 and gathered layers (padded, strided, dilated, asymmetric) with more output
+ * channels than an L2 holds over a k block and K of 2-4 blocks, with batch, groups, bias, residual
+ * (in place too) and activations. Every algorithm against the reference, and im2col's output the
+ * same bits at 1 thread as at 2 and at 5 (5 threads on fewer cores are preempted mid-item, so
+ * their items are taken by the others and waited for). The first case streams with an L2 up to 1
+ * MiB; the others (more of them) with the small-blocks run's JCONV_CACHE=2K,16K. */
+static void test_ordered_items(int cases) {
+    for (int c = 0; c < cases; c++) {
+        jconv_conv_desc d;
+        jconv_conv_desc_init(&d, 2);
+        const int big = c == 0, pointwise = big || c % 3 != 2;
+        d.batch = c % 4 == 3 ? 2 : 1;
+        d.groups = big || c % 5 != 4 ? 1 : 2;
+        d.in_channels = d.groups * (big ? 1024 : uniform_int(pointwise ? 40 : 8, pointwise ? 140 : 16));
+        d.out_channels = d.groups * (big ? 530 : uniform_int(130, 260));
+        for (int i = 0; i < 2; i++) {
+            d.in_size[i] = big ? (i == 0 ? 15 : 20) : uniform_int(12, 24);
+            if (pointwise) continue;
+            d.kernel[i] = 3;
+            d.stride[i] = uniform_int(1, 2);
+            d.dilation[i] = uniform_int(1, 2);
+            d.pad_begin[i] = uniform_int(0, 2), d.pad_end[i] = uniform_int(0, 2);
+        }
+        check_every_algorithm(&d, c);
+        check_im2col_bits_by_threads(&d, c, 2);
+        check_im2col_bits_by_threads(&d, c, 5);
+    }
 }
 
 /* Depthwise copies each input plane into a zero-padded one: a padding far wider than the input
@@ -819,6 +856,7 @@ int main(int argc, char **argv) {
     test_gemm_block_edges();
     test_large_buffers();
     test_small_maps_split_by_k(cases / 10);
+    test_ordered_items(cases / 12);
     test_cache_blocks();
     test_depthwise_paths(cases);
     test_depthwise_flat(cases / 2);

@@ -10,8 +10,9 @@
  * stays in L1 while the B micro-panels pass it. A 1x1 stride-1
  * unpadded convolution packs plain rows of the input. Threads split the output columns (and
  * images and groups), so both cores work at batch 1; a small map splits the output channels or K
- * (then at most K_SUMS_MAX_FLOATS more of scratch). Bias, residual and activation are applied as
- * each micro-tile is written. */
+ * (then at most K_SUMS_MAX_FLOATS more of scratch); where A's block streams from L3, the threads
+ * pass each other groups of panels one k block at a time (the ordered way). Bias, residual and
+ * activation are applied as each micro-tile is written. */
 #include "../core/work_ranges.h"
 #include "../gemm/gemm.h"
 #include "conv.h"
@@ -221,7 +222,8 @@ static void pack_b(const conv_geometry *g, const float *src_group, int64_t pc, i
  * (jp % row_tiles)-th of row oh0 + jp / row_tiles. start: the first tile's output position. */
 typedef struct chunk {
     int64_t n, group, first, last, start, columns, tiles;
-    int64_t block; /* split by k: the one k block this chunk sums (k_sums), else -1 for all of them */
+    int64_t block; /* one k block: the one this chunk sums (k_sums) or, ordered, adds to the output */
+    int ordered;   /* the ordered way's item: block is one k block in order, into the output */
     const im2col_rows_layout *rows;
     const int64_t *offsets; /* the band way's B row offsets, K of them */
     int64_t od, oh0, t0, row_tiles; /* row_tiles: this chunk's tiles per row (the last piece may be short) */
@@ -345,9 +347,13 @@ static inline const float *band_row_of(const conv_geometry *g, const chunk *ch, 
  * activation in the last, in the kernels' epilogue: no passes over the output. buffer: the packed
  * block, a gathered row and its runs, or the band. The loops count tiles and panels without
  * dividing. A chunk of one k block (ch->block >= 0) runs that block alone: the first into the
- * output, without the activation, a later one into its sum (k_sums). */
+ * output, without the activation, a later one into its sum (k_sums); an ordered chunk runs its
+ * block into the output, after the earlier blocks of its panels (run_ordered). packed: which
+ * block of B the buffer holds (NULL: none kept), packing: this chunk's block (the ordered way's
+ * items of one block over groups of panels pack it once). */
 static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, int64_t kc_max, const float *src,
-                          const float *residual, float *dst, float *buffer, const k_sums *split) {
+                          const float *residual, float *dst, float *buffer, const k_sums *split, int64_t *packed,
+                          int64_t packing) {
     const conv_geometry *g = &plan->geometry;
     const int64_t K = gemm_k(g), M = g->out_channels_per_group, P = g->out[0] * g->out[1] * g->out[2];
     const int64_t panels = m_panels(g), OW = g->out[2];
@@ -360,7 +366,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
     const int64_t k_block = gemm_k_block(K, kc_max);
     const int64_t first_pc = ch->block >= 0 ? ch->block * k_block : 0;
     const int64_t end_pc = ch->block >= 0 && first_pc + k_block < K ? first_pc + k_block : K;
-    if (ch->block > 0) { /* a later k block: into its sum, as a first block with no bias of its own */
+    if (ch->block > 0 && !ch->ordered) { /* a later k block: into its sum, as a first block with no bias of its own */
         float *sum = split->sums + (ch->block - 1) * split->floats;
         t.c = sum + (t.c - dst), t.dst = sum;
         t.bias = split->minus_zero, t.residual = NULL;
@@ -368,15 +374,21 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
     for (int64_t pc = first_pc; pc < end_pc; pc += k_block) {
         const int64_t kc = K - pc < k_block ? K - pc : k_block;
         t.a = plan->packed_weights + (ch->group * panels * K + pc) * GEMM_MR;
-        t.pc = pc, t.kc = kc, t.first_block = pc == first_pc, t.last_block = pc + kc == K && ch->block < 0;
+        t.pc = pc, t.kc = kc, t.first_block = ch->ordered ? pc == 0 : pc == first_pc;
+        t.last_block = pc + kc == K && (ch->block < 0 || ch->ordered);
         if (ch->rows == NULL) {
             /* The packed way runs the tiles of a panel in turn: its A micro-panel stays in L1 and
              * the packed B streams from L2. The gathered row and the runs go after the widest
              * packed block. */
             float *row = buffer + kc_max * ch->tiles * GEMM_NR;
-            pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, row,
-                   (gather_run *)(void *)(row + ch->tiles * GEMM_NR));
-            const int a_streams = a_block_streams(ch->last - ch->first, kc);
+            if (packed == NULL || *packed != packing)
+                pack_b(g, src_group, pc, kc, ch->start, ch->columns, buffer, row,
+                       (gather_run *)(void *)(row + ch->tiles * GEMM_NR));
+            if (packed != NULL) *packed = packing;
+            /* an ordered chunk's panels are a group of the block's: A streams as the block does,
+             * and the next group's first panel is asked for too */
+            const int64_t ahead_end = ch->ordered ? panels : ch->last;
+            const int a_streams = a_block_streams(ch->ordered ? panels : ch->last - ch->first, kc);
             /* a last tile of a few columns goes to the columns kernel, 8 panels at a time */
             const int64_t tail = ch->columns % GEMM_NR;
             const int64_t tiles = tail != 0 && tail <= GEMM_COLUMNS_MAX ? ch->tiles - 1 : ch->tiles;
@@ -384,7 +396,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                 const int group = column_group(ch, i0);
                 for (int64_t i = i0; i < i0 + group; i++) {
                     int64_t jp = 0, column = 0;
-                    const int ahead_wanted = a_streams && i + 1 < ch->last && tiles / 2 >= A_AHEAD_MIN_PAIRS;
+                    const int ahead_wanted = a_streams && i + 1 < ahead_end && tiles / 2 >= A_AHEAD_MIN_PAIRS;
                     gemm_ahead ahead =
                         gemm_ahead_start(ahead_wanted ? t.a + (i + 1) * K * GEMM_MR : NULL, kc, tiles / 2);
                     if (t.kernels->pair != NULL) /* tiles two at a time, the last two even if the second is short */
@@ -464,6 +476,7 @@ typedef struct work_split {
     int64_t nc;          /* the packed way: the widest chunk's columns, a multiple of NR */
     int64_t rows, tiles; /* the band way: output rows per chunk and tiles of each */
     int64_t tail, own;   /* tail > 1: each thread's last of its `own` chunks cut into this many */
+    int64_t panel_groups, blocks; /* > 0: the ordered way, an item per chunk, k block and group of panels */
 } work_split;
 
 /* The band way's chunks: per depth plane, row groups x pieces of a row. */
@@ -479,6 +492,10 @@ static int64_t band_chunks(const conv_geometry *g, const im2col_rows_layout *ban
 #define TAIL_PIECES 4
 #define TAIL_TILES 4
 
+/* The ordered way's groups of panels: about 2% of a thread's share of the 1024^3 SGEMM (4 chunks,
+ * 2 k blocks, 171 panels), the most another thread can be left waiting for. */
+#define ORDERED_GROUP_PANELS 12
+
 /* The most floats the sums of a split by k may take: a small map's copies of the output. */
 #define K_SUMS_MAX_FLOATS ((int64_t)1 << 20)
 
@@ -486,7 +503,7 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
                              int threads) {
     const int64_t P = g->out[0] * g->out[1] * g->out[2], K = gemm_k(g), M = g->out_channels_per_group;
     const int64_t images = g->batch * g->groups, panels = m_panels(g);
-    work_split w = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+    work_split w = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     if (band != NULL) {
         w.rows = band->rows_per_chunk, w.tiles = band->chunk_tiles;
         w.chunks = band_chunks(g, band, w.rows, w.tiles);
@@ -542,8 +559,11 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
             w.tail = most < TAIL_PIECES ? most : TAIL_PIECES, w.own = w.chunks / threads;
             if (w.tail < 2) w.tail = 0;
         }
+        if (threads > 1 && a_streams && w.parts == 1 && w.k_blocks == 0)
+            w.panel_groups = (panels + ORDERED_GROUP_PANELS - 1) / ORDERED_GROUP_PANELS, w.blocks = blocks;
     }
-    w.items = images * w.chunks * w.parts * (w.k_blocks > 0 ? w.k_blocks : 1);
+    w.items = images * w.chunks * w.parts * (w.k_blocks > 0 ? w.k_blocks : 1) *
+              (w.panel_groups > 0 ? w.blocks * w.panel_groups : 1);
     if (w.tail > 0) w.items = threads * (w.chunks / threads - 1 + w.tail);
     return w;
 }
@@ -554,11 +574,18 @@ static chunk chunk_of(const conv_geometry *g, const work_split *w, const im2col_
     const int64_t P = g->out[0] * g->out[1] * g->out[2], OH = g->out[1], OW = g->out[2], panels = m_panels(g);
     chunk ch = {0};
     ch.block = -1;
+    int64_t panel_group = 0;
+    if (w->panel_groups > 0) {
+        panel_group = item % w->panel_groups, ch.block = item / w->panel_groups % w->blocks, ch.ordered = 1;
+        item /= w->panel_groups * w->blocks;
+    }
     if (w->k_blocks > 0) ch.block = item % w->k_blocks, item /= w->k_blocks;
     const int64_t part = item % w->parts, index = item / w->parts % w->chunks;
     ch.group = w->tail > 0 ? 0 : item / (w->parts * w->chunks) % g->groups;
     ch.n = w->tail > 0 ? 0 : item / (w->parts * w->chunks * g->groups);
     ch.first = panels * part / w->parts, ch.last = panels * (part + 1) / w->parts;
+    if (ch.ordered)
+        ch.first = panels * panel_group / w->panel_groups, ch.last = panels * (panel_group + 1) / w->panel_groups;
     if (band == NULL) {
         /* the first tiles % chunks chunks take one tile more than the others: chunks differ by one
          * tile at most, so that the threads' shares are even (P 784 in 4 chunks of 13, 13, 13 and
@@ -617,6 +644,50 @@ static void add_k_sums(const k_sums *split, int64_t k_blocks, const gemm_epilogu
     }
 }
 
+/* The ordered way (work_split.panel_groups), for layers whose A block streams from L3 (the 1024^3
+ * SGEMM): each thread's chunks of columns as in the packed way, cut into items of one k block and
+ * a group of panels, taken one at a time from the work ranges. A slower core's last groups go to
+ * the other thread (a static split of whole chunks left the faster one waiting: one of this VM's
+ * vCPUs at times runs 12% slower for minutes), which packs that block of B for itself. A later k
+ * block of a group adds to what the earlier one wrote, so it runs after it, as the owner's order
+ * has it (the bits do not depend on who ran what): a thread claims an item before running it,
+ * runs the earlier block's item first if it is still free, and otherwise waits for it to be done.
+ * Each wait is for an item of an earlier k block, claimed by a thread that is running it: no
+ * cycle, whatever the team. */
+enum { ITEM_FREE, ITEM_CLAIMED, ITEM_DONE };
+
+typedef struct ordered_items {
+    const struct jconv_conv_plan *plan;
+    const work_split *w;
+    int64_t kc;
+    const float *src, *residual;
+    float *dst, *buffer; /* buffer: the thread's own */
+    _Atomic int *states; /* an ITEM_ state per item */
+    int64_t packed;      /* which k block of which chunk (item / panel_groups) the buffer holds, or -1 */
+} ordered_items;
+
+static inline void spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Runs item unless another thread has claimed it; then, with wait, returns once it is done. */
+static void run_ordered(ordered_items *o, int64_t item, int wait) {
+    int free_state = ITEM_FREE;
+    if (atomic_compare_exchange_strong(&o->states[item], &free_state, ITEM_CLAIMED)) {
+        if (item / o->w->panel_groups % o->w->blocks > 0) run_ordered(o, item - o->w->panel_groups, 1);
+        const chunk ch = chunk_of(&o->plan->geometry, o->w, NULL, NULL, item);
+        compute_chunk(o->plan, &ch, o->kc, o->src, o->residual, o->dst, o->buffer, NULL, &o->packed,
+                      item / o->w->panel_groups);
+        atomic_store_explicit(&o->states[item], ITEM_DONE, memory_order_release);
+        return;
+    }
+    while (wait && atomic_load_explicit(&o->states[item], memory_order_acquire) != ITEM_DONE) spin_pause();
+}
+
 jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float *src, const float *residual,
                                  float *dst) {
     const conv_geometry *g = &plan->geometry;
@@ -638,9 +709,12 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     const int64_t K = gemm_k(g), offset_floats = band != NULL ? K * (int64_t)(sizeof(int64_t) / sizeof(float)) : 0;
     const int64_t P = g->out[0] * g->out[1] * g->out[2], rows = g->batch * g->out_channels;
     const int64_t sum_floats = w.k_blocks > 0 ? (w.k_blocks - 1) * rows * P + m_panels(g) * GEMM_MR : 0;
+    const int64_t state_floats =
+        w.panel_groups > 0 ? (w.items * (int64_t)sizeof(_Atomic int) + (int64_t)sizeof(float) - 1) / (int64_t)sizeof(float)
+                           : 0;
     int shared;
     float *buffers = jconv_scratch_acquire(
-        plan->scratch, (threads_floats + (size_t)(offset_floats + sum_floats)) * sizeof(float), &shared);
+        plan->scratch, (threads_floats + (size_t)(offset_floats + sum_floats + state_floats)) * sizeof(float), &shared);
     if (buffers == NULL) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the im2col buffers");
     int64_t *offsets = (int64_t *)(void *)(buffers + threads_floats);
     if (band != NULL) im2col_rows_offsets(g, band, offsets);
@@ -650,6 +724,8 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
         for (int64_t i = 0; i < m_panels(g) * GEMM_MR; i++) minus_zero[i] = -0.0f;
         split.minus_zero = minus_zero;
     }
+    _Atomic int *states = (_Atomic int *)(void *)(buffers + threads_floats + offset_floats + sum_floats);
+    for (int64_t i = 0; w.panel_groups > 0 && i < w.items; i++) atomic_init(&states[i], ITEM_FREE);
     const gemm_epilogue clamp = conv_clamp_epilogue(&plan->post_ops);
 
     /* Each thread takes its own range of chunks, then what is left of the others' (a slow core's
@@ -657,17 +733,23 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
      * (one at a time, round robin: 0.86-1.03x on a 1x1), the band way's rows balance (a static
      * split: r50_conv1 0.84-0.90x). */
     jconv_work_ranges work, sum_rows;
-    jconv_work_ranges_init(&work, threads, w.items);
+    if (w.panel_groups > 0) jconv_work_ranges_init_units(&work, threads, w.items, (w.items + threads - 1) / threads);
+    else jconv_work_ranges_init(&work, threads, w.items);
     if (w.k_blocks > 0) jconv_work_ranges_init(&sum_rows, threads, rows);
 #pragma omp parallel num_threads(threads) if (threads > 1 && w.items > 1)
     {
         const int thread = jconv_thread_index();
         float *buffer = buffers + stride * (size_t)thread;
+        ordered_items ordered = {plan, &w, kc, src, residual, dst, buffer, states, -1};
         int64_t first, end;
         while (jconv_work_next(&work, thread, &first, &end))
             for (int64_t item = first; item < end; item++) {
+                if (w.panel_groups > 0) {
+                    run_ordered(&ordered, item, 0);
+                    continue;
+                }
                 const chunk ch = chunk_of(g, &w, band, offsets, item);
-                compute_chunk(plan, &ch, kc, src, residual, dst, buffer, &split);
+                compute_chunk(plan, &ch, kc, src, residual, dst, buffer, &split, NULL, -1);
             }
         if (w.k_blocks > 0) {
 #pragma omp barrier

@@ -7,11 +7,15 @@
 static uint64_t pack_range(uint64_t front, uint64_t end) { return front | end << 32; }
 
 void jconv_work_ranges_init(jconv_work_ranges *w, int threads, int64_t count) {
+    jconv_work_ranges_init_units(w, threads, count, JCONV_WORK_UNITS_PER_THREAD);
+}
+
+void jconv_work_ranges_init_units(jconv_work_ranges *w, int threads, int64_t count, int64_t units_per_thread) {
     w->threads = threads < 1 ? 1 : threads > JCONV_MAX_THREADS ? JCONV_MAX_THREADS : threads;
     w->spacing = JCONV_MAX_THREADS / w->threads < WORDS_PER_LINE ? JCONV_MAX_THREADS / w->threads : WORDS_PER_LINE;
     w->count = count < 0 ? 0 : count;
-    int64_t units = (int64_t)w->threads * JCONV_WORK_UNITS_PER_THREAD;
-    if (units > MAX_UNITS) units = MAX_UNITS;
+    if (units_per_thread < 1) units_per_thread = 1;
+    int64_t units = units_per_thread > MAX_UNITS / w->threads ? MAX_UNITS : w->threads * units_per_thread;
     w->grain = w->count > units ? (w->count + units - 1) / units : 1;
     units = (w->count + w->grain - 1) / w->grain;
     for (int t = 0; t < w->threads; t++)

@@ -42,8 +42,13 @@ static inline int64_t jconv_smaller_even_part(int64_t n, int64_t size) {
     return (n + parts - 1) / parts;
 }
 
-/* Splits count >= 0 items over threads in [1, JCONV_MAX_THREADS] (before the parallel region). */
+/* Splits count >= 0 items over threads in [1, JCONV_MAX_THREADS] (before the parallel region), in
+ * units of JCONV_WORK_UNITS_PER_THREAD a thread at most. */
 void jconv_work_ranges_init(jconv_work_ranges *w, int threads, int64_t count);
+
+/* The same in units of at most units_per_thread (>= 1) a thread: items long enough that a
+ * compare-and-swap each costs nothing can be taken one at a time (a unit of one item). */
+void jconv_work_ranges_init_units(jconv_work_ranges *w, int threads, int64_t count, int64_t units_per_thread);
 
 /* The next run of items for thread `thread` (its index in the team): [*first, *end), one unit;
  * 0 when every item is taken. A team smaller than `threads` is fine: the ranges of the missing
