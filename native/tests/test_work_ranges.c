@@ -64,6 +64,26 @@ static void check_own_first(int threads, int64_t count) {
     }
 }
 
+/* Units of a given most per thread: 2 threads over 100 items in units of up to 50 a thread take one
+ * item at a time; up to 3 a thread, runs of 17 (the last shorter); 0 counts as 1; a huge count
+ * still in 32-bit units. */
+static void check_units(void) {
+    const int64_t most[] = {50, 3, 0, (int64_t)1 << 40}, grains[] = {1, 17, 50, 1};
+    for (int i = 0; i < 4; i++) {
+        jconv_work_ranges w;
+        jconv_work_ranges_init_units(&w, 2, 100, most[i]);
+        CHECK(w.grain == grains[i], "units of at most %lld a thread: grain %lld, not %lld", (long long)most[i],
+              (long long)w.grain, (long long)grains[i]);
+        int64_t first, end, total = 0, bad = 0;
+        while (jconv_work_next(&w, 0, &first, &end)) bad += end - first > grains[i], total += end - first;
+        CHECK(bad == 0 && total == 100, "units of at most %lld: %lld items, %lld runs too long", (long long)most[i],
+              (long long)total, (long long)bad);
+    }
+    jconv_work_ranges w;
+    jconv_work_ranges_init_units(&w, 7, (int64_t)1 << 40, (int64_t)1 << 40);
+    CHECK(((int64_t)1 << 40) / w.grain <= INT32_MAX, "2^40 items in units of grain %lld overflow", (long long)w.grain);
+}
+
 /* More items than 32-bit unit indices hold: runs of consecutive items that tile [0, count). */
 static void check_huge(int threads, int64_t count) {
     jconv_work_ranges w;
@@ -136,6 +156,7 @@ int main(void) {
           (long long)first, (long long)end);
     CHECK(jconv_work_next(&w, -1, &first, &end) && first == 1, "thread -1 of 2 took [%lld, %lld)",
           (long long)first, (long long)end);
+    check_units();
     check_huge(2, 3000000000LL);
     check_huge(7, (int64_t)1 << 40);
     for (int rep = 0; rep < 200; rep++) {
