@@ -245,10 +245,14 @@ static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
                                 memcpy(band + offsets[k], b0 + k * GEMM_NR, GEMM_NR * sizeof(float));
                                 memcpy(band + offsets[k] + GEMM_NR, b1 + k * GEMM_NR, GEMM_NR * sizeof(float));
                             }
-                            pair(kc, a, band, band + GEMM_NR, offsets, c, ldc, cols2, e);
+                            pair(kc, a, band, band + GEMM_NR, offsets, c, ldc, cols2, e, NULL, 0);
                             free(offsets), free(band);
                         } else {
-                            pair(kc, a, b0, b1, NULL, c, ldc, cols2, e);
+                            /* 0, kc / 2 or kc lines asked for ahead (kc: more than the k loop's steps):
+                             * the same bits */
+                            float *ahead = random_floats(kc * GEMM_NR); /* kc lines */
+                            pair(kc, a, b0, b1, NULL, c, ldc, cols2, e, (const char *)ahead, kc % 3 * kc / 2);
+                            free(ahead);
                         }
                         bad += memcmp(c, want, (size_t)(GEMM_MR * ldc) * sizeof(float)) != 0;
                         cases++;
@@ -282,7 +286,8 @@ static void check_pair_same_bits(const char *name, const gemm_kernels *set) {
                             memcpy(whole + i * ldc, first_tile + i * GEMM_NR, (size_t)cols * sizeof(float));
                             memcpy(whole + second + i * ldc, second_tile + i * GEMM_NR, (size_t)cols2 * sizeof(float));
                         }
-                        gemm_pair_update(set, kc, a, b0, b1, NULL, c, cols, c + second, cols2, ldc, rows, e);
+                        gemm_pair_update(set, kc, a, b0, b1, NULL, c, cols, c + second, cols2, ldc, rows, e,
+                                         (const char *)b0, cols2 % 3);
                         bad += memcmp(c, whole, (size_t)floats * sizeof(float)) != 0;
                         cases++;
                         free(a), free(b0), free(b1), free(bias), free(c), free(whole), free(before);

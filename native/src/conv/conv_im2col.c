@@ -285,7 +285,8 @@ static inline void update_tile(const tile_block *t, int64_t i, const float *b, i
  * of two update_tile calls: in place when the two are whole and side by side, else through a
  * scratch tile. next: how far the next pair's output is. */
 static inline void update_pair(const tile_block *t, int64_t i, const float *b, int64_t column, int64_t cols,
-                               const float *b2, int64_t column2, int64_t cols2, int64_t next) {
+                               const float *b2, int64_t column2, int64_t cols2, int64_t next, const char *ahead,
+                               int64_t ahead_lines) {
     const int64_t rows = t->M - i * GEMM_MR < GEMM_MR ? t->M - i * GEMM_MR : GEMM_MR;
     float *tile = t->c + i * GEMM_MR * t->P + column, *tile2 = t->c + i * GEMM_MR * t->P + column2;
     for (int64_t r = 0; r < rows; r++)
@@ -293,7 +294,7 @@ static inline void update_pair(const tile_block *t, int64_t i, const float *b, i
     const gemm_epilogue epilogue = start_tile(t, i, tile, rows, cols);
     start_tile(t, i, tile2, rows, cols2); /* the same epilogue; a residual's rows set */
     gemm_pair_update(t->kernels, t->kc, t->a + i * t->K * GEMM_MR, b, b2, t->offsets, tile, cols, tile2, cols2, t->P,
-                     rows, &epilogue);
+                     rows, &epilogue, ahead, ahead_lines);
 }
 
 /* The same for the last cols (<= GEMM_COLUMNS_MAX) columns of panels [i, i + panels), together. */
@@ -401,11 +402,13 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                         gemm_ahead_start(ahead_wanted ? t.a + (i + 1) * K * GEMM_MR : NULL, kc, tiles / 2);
                     if (t.kernels->pair != NULL) /* tiles two at a time, the last two even if the second is short */
                         for (; jp + 1 < tiles; jp += 2, column += 2 * GEMM_NR) {
-                            gemm_ahead_step(&ahead);
+                            int64_t ahead_lines;
+                            const char *piece = gemm_ahead_piece(&ahead, &ahead_lines);
                             const int64_t cols2 = ch->columns - column - GEMM_NR < GEMM_NR ? ch->columns - column - GEMM_NR
                                                                                           : GEMM_NR;
                             update_pair(&t, i, buffer + jp * kc * GEMM_NR, column, GEMM_NR,
-                                        buffer + (jp + 1) * kc * GEMM_NR, column + GEMM_NR, cols2, 2 * GEMM_NR);
+                                        buffer + (jp + 1) * kc * GEMM_NR, column + GEMM_NR, cols2, 2 * GEMM_NR, piece,
+                                        ahead_lines);
                         }
                     for (; jp < tiles; jp++, column += GEMM_NR) {
                         const int64_t cols = ch->columns - column < GEMM_NR ? ch->columns - column : GEMM_NR;
@@ -446,7 +449,7 @@ static void compute_chunk(const struct jconv_conv_plan *plan, const chunk *ch, i
                             } else if (held == NULL) {
                                 held = b, held_column = column, held_cols = cols;
                             } else {
-                                update_pair(&t, i, held, held_column, held_cols, b, column, cols, 2 * GEMM_NR);
+                                update_pair(&t, i, held, held_column, held_cols, b, column, cols, 2 * GEMM_NR, NULL, 0);
                                 held = NULL;
                             }
                         }

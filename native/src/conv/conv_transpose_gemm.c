@@ -216,11 +216,17 @@ static void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels
                 const float *a_ahead = i + A_AHEAD_PANELS < panels ? a + A_AHEAD_PANELS * K * GEMM_MR : NULL;
                 gemm_ahead ahead = gemm_ahead_start(a_ahead, kc, (n_panels + step - 1) / step);
                 for (int64_t jp = 0; jp < n_panels; jp += step) {
-                    gemm_ahead_step(&ahead);
                     const float *bj = b + jp * kc * GEMM_NR;
                     const int64_t width = jp + step <= n_panels ? step * GEMM_NR : GEMM_NR;
-                    if (width > GEMM_NR) kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, GEMM_NR, &product);
-                    else kernels->packed(kc, a, bj, tile, width, &product);
+                    if (width > GEMM_NR) { /* the pair kernel asks for its piece of A as it goes */
+                        int64_t ahead_lines;
+                        const char *piece = gemm_ahead_piece(&ahead, &ahead_lines);
+                        kernels->pair(kc, a, bj, bj + kc * GEMM_NR, NULL, tile, width, GEMM_NR, &product, piece,
+                                      ahead_lines);
+                    } else {
+                        gemm_ahead_step(&ahead);
+                        kernels->packed(kc, a, bj, tile, width, &product);
+                    }
                     const int64_t cols = pn - jp * GEMM_NR < width ? pn - jp * GEMM_NR : width;
                     scatter_tile(g, tile, width, i * GEMM_MR, panel_rows, oc0, p0 + jp * GEMM_NR, cols, out_image);
                 }

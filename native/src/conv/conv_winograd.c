@@ -432,7 +432,7 @@ static void gemm_phase(const winograd_call *call, const winograd_block *b, int64
                     const float *v = b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES;
                     gemm_pair_update(call->kernels, kc, a + pc * GEMM_MR, v, v + ICg * WINOGRAD_LANES, NULL,
                                      c + jb * WINOGRAD_LANES, WINOGRAD_LANES, c + (jb + 1) * WINOGRAD_LANES,
-                                     WINOGRAD_LANES, b->nt, rows, NULL);
+                                     WINOGRAD_LANES, b->nt, rows, NULL, NULL, 0);
                 }
             for (; jb < b->groups_of_16; jb++)
                 gemm_tile_update(call->kernels, kc, a + pc * GEMM_MR, b->v + ((p * nb + jb) * ICg + pc) * WINOGRAD_LANES,

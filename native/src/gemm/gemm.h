@@ -124,9 +124,12 @@ typedef void (*gemm_columns_fn)(int64_t kc, int panels, const float *a, int64_t 
  * B row k at b + k * NR and the second's at b2 + k * NR, or, indirect (offsets not NULL), at b +
  * offsets[k] and b2 + offsets[k] (NR floats read for each, whatever cols2). Only where they are
  * faster than two tile calls: AVX-512, whose 6 x 16 tile is six zmm rows (a broadcast of A per
- * FMA); NULL elsewhere. */
+ * FMA); NULL elsewhere. ahead: ahead_lines cache lines from there that the kernel asks for
+ * (prefetches) one at a time, spread over its k loop (a piece of a later A micro-panel:
+ * gemm_ahead_piece); ahead_lines 0 asks for none. */
 typedef void (*gemm_pair_fn)(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets,
-                             float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);
+                             float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue, const char *ahead,
+                             int64_t ahead_lines);
 
 typedef struct gemm_kernels {
     const char *name;
@@ -158,17 +161,21 @@ typedef struct gemm_kernels {
 
 #define GEMM_PAIR_SIGNATURES(isa)                                                                              \
     void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);               \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue, const char *ahead, \
+                              int64_t ahead_lines);                                                              \
     void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue);
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue, const char *ahead, \
+                              int64_t ahead_lines);
 #define GEMM_PAIR_ENTRY_POINTS(isa, body)                                                                      \
     void gemm_pair_6x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue) {              \
-        body(GEMM_MR, kc, a, b, b2, offsets, c, ldc, cols2, epilogue);                                            \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue, const char *ahead, \
+                              int64_t ahead_lines) {                                                             \
+        body(GEMM_MR, kc, a, b, b2, offsets, c, ldc, cols2, epilogue, ahead, ahead_lines);                        \
     }                                                                                                           \
     void gemm_pair_4x32_##isa(int64_t kc, const float *a, const float *b, const float *b2, const int64_t *offsets, \
-                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue) {              \
-        body(4, kc, a, b, b2, offsets, c, ldc, cols2, epilogue);                                                  \
+                              float *c, int64_t ldc, int64_t cols2, const gemm_epilogue *epilogue, const char *ahead, \
+                              int64_t ahead_lines) {                                                             \
+        body(4, kc, a, b, b2, offsets, c, ldc, cols2, epilogue, ahead, ahead_lines);                              \
     }
 
 GEMM_KERNELS(generic)
@@ -207,13 +214,18 @@ void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const flo
 
 /* The same, in place by one pair kernel call when the first tile is whole (NR columns), the second
  * beside it (c2 == c + NR) and the rows MR or 4: tiles of two output rows, or a short first one,
- * go through scratch. */
+ * go through scratch. The ahead lines are asked for by the kernel, or all at once first. */
 static inline void gemm_pair_update(const gemm_kernels *kernels, int64_t kc, const float *a, const float *b,
                                     const float *b2, const int64_t *offsets, float *c, int64_t cols, float *c2,
-                                    int64_t cols2, int64_t ldc, int64_t rows, const gemm_epilogue *epilogue) {
-    if (cols == GEMM_NR && c2 == c + GEMM_NR && (rows == GEMM_MR || rows == 4))
-        (rows == GEMM_MR ? kernels->pair : kernels->pair_4)(kc, a, b, b2, offsets, c, ldc, cols2, epilogue);
-    else gemm_pair_partial_update(kernels, kc, a, b, b2, offsets, c, cols, c2, cols2, ldc, rows, epilogue);
+                                    int64_t cols2, int64_t ldc, int64_t rows, const gemm_epilogue *epilogue,
+                                    const char *ahead, int64_t ahead_lines) {
+    if (cols == GEMM_NR && c2 == c + GEMM_NR && (rows == GEMM_MR || rows == 4)) {
+        (rows == GEMM_MR ? kernels->pair : kernels->pair_4)(kc, a, b, b2, offsets, c, ldc, cols2, epilogue, ahead,
+                                                            ahead_lines);
+        return;
+    }
+    for (int64_t line = 0; line < ahead_lines; line++) __builtin_prefetch(ahead + line * 64);
+    gemm_pair_partial_update(kernels, kc, a, b, b2, offsets, c, cols, c2, cols2, ldc, rows, epilogue);
 }
 
 /* Whether the kernel for cols columns (6 x 8 up to 8, else 6 x 16) writes exactly rows x cols. */
@@ -249,9 +261,12 @@ void gemm_columns_update(const gemm_kernels *kernels, int64_t kc, int panels, co
                          const gemm_epilogue *epilogue);
 
 /* An A micro-panel of kc rows asked for ahead of its use (prefetched) in pieces of whole cache
- * lines, one piece before each of `calls` kernel calls of an earlier panel, so that no burst of
- * a whole panel's lines stalls one call (conv_im2col.c and conv_transpose_gemm.c say how far
- * ahead, and measure it): next NULL asks for nothing. */
+ * lines, one piece with each of `calls` kernel calls of an earlier panel, so that no burst of a
+ * whole panel's lines stalls one call (conv_im2col.c and conv_transpose_gemm.c say how far ahead,
+ * and measure it): next NULL asks for nothing. A piece is asked for before the call
+ * (gemm_ahead_step), or handed to a pair kernel, which spreads its lines over its k loop
+ * (gemm_ahead_piece): 24 prefetches in a row before each call held the 1024^3 SGEMM's loop for
+ * 2% of its samples (perf). */
 typedef struct gemm_ahead {
     const char *next;
     int64_t bytes, piece, done;
@@ -264,6 +279,16 @@ static inline gemm_ahead gemm_ahead_start(const float *next, int64_t kc, int64_t
     ahead.bytes = kc * GEMM_MR * (int64_t)sizeof(float);
     ahead.piece = (ahead.bytes / calls + 63) / 64 * 64;
     return ahead;
+}
+
+/* The next piece: *lines cache lines from the pointer returned (0 when nothing is asked for). */
+static inline const char *gemm_ahead_piece(gemm_ahead *ahead, int64_t *lines) {
+    const int64_t end = ahead->done + ahead->piece < ahead->bytes ? ahead->done + ahead->piece : ahead->bytes;
+    *lines = end > ahead->done ? (end - ahead->done + 63) / 64 : 0;
+    if (*lines == 0) return NULL;
+    const char *from = ahead->next + ahead->done;
+    ahead->done = end;
+    return from;
 }
 
 static inline void gemm_ahead_step(gemm_ahead *ahead) {

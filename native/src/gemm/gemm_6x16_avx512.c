@@ -135,13 +135,18 @@ static inline __attribute__((always_inline)) void store_first(float *p, __m512 v
 static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int64_t kc, const float *a,
                                                                   const float *b, const float *b2,
                                                                   const int64_t *offsets, float *c, int64_t ldc,
-                                                                  int64_t cols2, const gemm_epilogue *e) {
+                                                                  int64_t cols2, const gemm_epilogue *e,
+                                                                  const char *ahead, int64_t ahead_lines) {
     __m512 e00 = _mm512_setzero_ps(), e01 = e00, e10 = e00, e11 = e00, e20 = e00, e21 = e00;
     __m512 e30 = e00, e31 = e00, e40 = e00, e41 = e00, e50 = e00, e51 = e00;
     __m512 o00 = e00, o01 = e00, o10 = e00, o11 = e00, o20 = e00, o21 = e00;
     __m512 o30 = e00, o31 = e00, o40 = e00, o41 = e00, o50 = e00, o51 = e00;
     int64_t k = 0;
+    /* the ahead lines one every `every` steps of two k, from the first (a compare per step) */
+    const int64_t every = ahead_lines > 0 && kc / 2 > ahead_lines ? kc / 2 / ahead_lines : 1;
+    int64_t wait = 0;
     for (; k + 2 <= kc; k += 2) {
+        if (ahead_lines > 0 && --wait <= 0) __builtin_prefetch(ahead), ahead += 64, ahead_lines--, wait = every;
         const int64_t even = offsets != NULL ? offsets[k] : k * GEMM_NR;
         const int64_t odd = offsets != NULL ? offsets[k + 1] : (k + 1) * GEMM_NR;
         const __m512 eb0 = _mm512_loadu_ps(b + even), eb1 = _mm512_loadu_ps(b2 + even);

@@ -94,7 +94,7 @@ void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const flo
                               int64_t rows, const gemm_epilogue *epilogue) {
     float tile[GEMM_MR * 2 * GEMM_NR];
     const gemm_epilogue product = GEMM_EPILOGUE_PRODUCT; /* no zeroing */
-    (rows <= 4 ? kernels->pair_4 : kernels->pair)(kc, a, b, b2, offsets, tile, 2 * GEMM_NR, GEMM_NR, &product);
+    (rows <= 4 ? kernels->pair_4 : kernels->pair)(kc, a, b, b2, offsets, tile, 2 * GEMM_NR, GEMM_NR, &product, NULL, 0);
     finish_partial_tile(tile, 2 * GEMM_NR, c, ldc, rows, cols, epilogue);
     finish_partial_tile(tile + GEMM_NR, 2 * GEMM_NR, c2, ldc, rows, cols2, epilogue);
 }
