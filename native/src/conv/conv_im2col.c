@@ -699,8 +699,12 @@ jconv_status conv_im2col_execute(const struct jconv_conv_plan *plan, const float
     im2col_rows_layout layout;
     const im2col_rows_layout *band =
         !plain_pointwise(g) && im2col_rows_layout_init(g, blocks.nc, &layout) ? &layout : NULL;
-    const int64_t kc = blocks.kc_packed; /* both ways keep A's micro-panel in L1 */
-    const work_split w = split_work(g, band, band != NULL ? blocks.nc : blocks.nc_packed, kc, threads);
+    /* both ways keep A's micro-panel in L1, but where A's block outgrows L2 (gemm.h) */
+    const int streaming =
+        band == NULL && a_block_streams(m_panels(g), gemm_k_block(gemm_k(g), blocks.kc_packed));
+    const int64_t kc = streaming ? blocks.kc_streaming : blocks.kc_packed;
+    const int64_t nc = band != NULL ? blocks.nc : streaming ? blocks.nc_streaming : blocks.nc_packed;
+    const work_split w = split_work(g, band, nc, kc, threads);
     if (band != NULL) im2col_rows_set_chunk(g, &layout, w.rows, w.tiles);
     /* per thread: the band, or the packed block, one gathered row, its runs and pieces, and a gap
      * (jconv_thread_stride); then the band's offsets, or a split by k's sums and its bias of -0.0f */

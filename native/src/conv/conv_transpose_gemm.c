@@ -176,9 +176,11 @@ typedef struct packed_x {
  * slower in one run of jconv_ab (0.93x); fcn_up_op and unet_up within the noise. */
 #define A_AHEAD_PANELS 4
 
-static void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels *kernels, int64_t n, int64_t group,
-                          int64_t block, const float *src, const float *residual, float *dst, gemm_blocking cache_blocks,
-                          packed_x *x) {
+/* Not inlined into the parallel region: inlined there (as gcc 12 chose once gemm_blocking grew),
+ * the three transposed layers ran 0.91-0.97x (jconv_ab, both orders). */
+static JCONV_NOINLINE void compute_block(const struct jconv_conv_plan *plan, const gemm_kernels *kernels, int64_t n,
+                                         int64_t group, int64_t block, const float *src, const float *residual,
+                                         float *dst, gemm_blocking cache_blocks, packed_x *x) {
     const conv_geometry *g = &plan->geometry;
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
     const int64_t P_in = g->in[0] * g->in[1] * g->in[2], P_out = g->out[0] * g->out[1] * g->out[2];

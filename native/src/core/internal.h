@@ -15,8 +15,10 @@
 
 #if defined(__GNUC__)
 #  define JCONV_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#  define JCONV_NOINLINE __attribute__((noinline))
 #else
 #  define JCONV_PRINTF(fmt, args)
+#  define JCONV_NOINLINE
 #endif
 
 /* Records the detail of a failure for jconv_last_error() and returns status, so that a check

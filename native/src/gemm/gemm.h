@@ -27,6 +27,11 @@
  *       1.08-1.12x, the other 1x1 and transposed layers and a 1024^3 GEMM 0.96-1.06x.
  *   nc_packed: the packed kc x nc B block within L2; a multiple of NR in [NR, 4096]. With kc 512:
  *       512 KiB L2: 256; 1 MiB: 512.
+ * A streaming (im2col's packed way when the panels over a k block outgrow L2, as the 1024^3 SGEMM's
+ * 2 MiB of A per block do): A comes from L3 whatever kc, so k blocks are longer and each output
+ * tile is written fewer times, while B's block of 8 tiles keeps half of L2.
+ *   kc_streaming: 8 x NR columns of B within half of L2; a multiple of 16 in [16, 4096]. 1 MiB: 1024.
+ *   nc_streaming: kc_streaming x nc within half of L2; a multiple of NR in [NR, 4096]. 1 MiB: 128.
  * B in L1 (Winograd's batched GEMMs): the kc x NR B rows of a tile stay in L1 while the A panels
  * stream past them.
  *   kc: an A micro-panel within a quarter of L1d and a B micro-panel (kc x NR) within half of it;
@@ -37,6 +42,7 @@
 typedef struct gemm_blocking {
     int64_t kc, nc;
     int64_t kc_packed, nc_packed;
+    int64_t kc_streaming, nc_streaming;
 } gemm_blocking;
 
 gemm_blocking gemm_blocks(void);

@@ -37,6 +37,8 @@ gemm_blocking gemm_blocks(void) {
     blocks.nc = round_down_clamped(l2 / (blocks.kc * bytes), GEMM_NR, GEMM_NR, 4096);
     blocks.kc_packed = round_down_clamped(l1d * 3 / 8 / (GEMM_MR * bytes), 16, 16, 1024);
     blocks.nc_packed = round_down_clamped(l2 / (blocks.kc_packed * bytes), GEMM_NR, GEMM_NR, 4096);
+    blocks.kc_streaming = round_down_clamped(l2 / 2 / (8 * GEMM_NR * bytes), 16, 16, 4096);
+    blocks.nc_streaming = round_down_clamped(l2 / 2 / (blocks.kc_streaming * bytes), GEMM_NR, GEMM_NR, 4096);
     return blocks;
 }
 
@@ -47,9 +49,11 @@ const char *jconv_gemm_info(void) {
     const jconv_cache_source source = jconv_cache_sizes(&l1d, &l2);
     const gemm_blocking blocks = gemm_blocks();
     snprintf(line, sizeof line,
-             "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld (L1d %lld KiB, L2 %lld KiB, %s)%s",
+             "%s, MR %d NR %d, kc %lld nc %lld, B packed: kc %lld nc %lld, A streaming: kc %lld nc %lld (L1d %lld "
+             "KiB, L2 %lld KiB, %s)%s",
              gemm_kernels_active()->name, GEMM_MR, GEMM_NR, (long long)blocks.kc, (long long)blocks.nc,
-             (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)(l1d / 1024),
+             (long long)blocks.kc_packed, (long long)blocks.nc_packed, (long long)blocks.kc_streaming,
+             (long long)blocks.nc_streaming, (long long)(l1d / 1024),
              (long long)(l2 / 1024), sources[source],
              gemm_kernels_active()->pair != NULL ? "; tiles in pairs: 6 x 32 and 4 x 32" : "");
     return line;

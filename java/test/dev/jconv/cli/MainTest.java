@@ -189,7 +189,7 @@ class MainTest {
         assertEquals(0, run("info"), err);
         assertTrue(out.contains("jconv 0."), out);
         assertTrue(out.contains("isa: "), out);
-        assertTrue(out.matches("(?s).*gemm: gemm_ukernel_6x16_\\w+, MR 6 NR 16, kc \\d+ nc \\d+, B packed: kc \\d+ nc \\d+ \\(L1d \\d+ KiB.*"), out);
+        assertTrue(out.matches("(?s).*gemm: gemm_ukernel_6x16_\\w+, MR 6 NR 16, kc \\d+ nc \\d+, B packed: kc \\d+ nc \\d+, A streaming: kc \\d+ nc \\d+ \\(L1d \\d+ KiB.*"), out);
         assertTrue(out.contains("algorithms: auto, direct, im2col, winograd-f2x3, winograd-f4x3, winograd-f6x3, depthwise"),
                 out);
     }
