@@ -495,8 +495,8 @@ static int64_t band_chunks(const conv_geometry *g, const im2col_rows_layout *ban
 #define TAIL_PIECES 4
 #define TAIL_TILES 4
 
-/* The ordered way's groups of panels: about 2% of a thread's share of the 1024^3 SGEMM (4 chunks,
- * 2 k blocks, 171 panels), the most another thread can be left waiting for. */
+/* The ordered way's groups of panels: about 2% of a thread's share of the 1024^3 SGEMM (4 chunks
+ * of 171 panels in one k block), the most another thread can be left waiting for. */
 #define ORDERED_GROUP_PANELS 12
 
 /* The most floats the sums of a split by k may take: a small map's copies of the output. */
@@ -541,7 +541,8 @@ static work_split split_work(const conv_geometry *g, const im2col_rows_layout *b
          * ran 1.5-2% faster (its slower thread 1.37-1.38 M TSC cycles per call against 1.40-1.44,
          * rdtsc per thread; smaller chunks keep B's block beside A's in L2 and leave less to the
          * slower core at the end). Not when A's block is larger than L2: each chunk streams it
-         * again (the 1024^3 SGEMM in 8 chunks: 85-86% of the FMA peak against 88% in 4). */
+         * again (the 1024^3 SGEMM in 8 chunks: 85-86% of the FMA peak against 88% in 4, in k
+         * blocks of kc_packed; its blocks and chunks are the streaming ones now, gemm.h). */
         const int64_t k_block = gemm_k_block(K, kc_max), blocks = (K + k_block - 1) / k_block;
         const int a_streams = a_block_streams(panels, k_block);
         const int more_chunks = (images * w.chunks) % threads == 0 && !a_streams;
