@@ -132,35 +132,45 @@ static inline __attribute__((always_inline)) void store_first(float *p, __m512 v
 #endif
 }
 
-static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int64_t kc, const float *a,
-                                                                  const float *b, const float *b2,
-                                                                  const int64_t *offsets, float *c, int64_t ldc,
-                                                                  int64_t cols2, const gemm_epilogue *e,
-                                                                  const char *ahead, int64_t ahead_lines) {
+/* Two k of the pair: B's rows at b + even and b2 + even, then at odd; A's two rows of MR at a. */
+#define PAIR_STEP(even, odd)                                                           \
+    do {                                                                               \
+        const __m512 eb0 = _mm512_loadu_ps(b + (even)), eb1 = _mm512_loadu_ps(b2 + (even)); \
+        const __m512 ob0 = _mm512_loadu_ps(b + (odd)), ob1 = _mm512_loadu_ps(b2 + (odd));    \
+        PAIR_ROW(0, eb0, eb1, ob0, ob1);                                               \
+        PAIR_ROW(1, eb0, eb1, ob0, ob1);                                               \
+        PAIR_ROW(2, eb0, eb1, ob0, ob1);                                               \
+        PAIR_ROW(3, eb0, eb1, ob0, ob1);                                               \
+        if (rows > 4) {                                                                \
+            PAIR_ROW(4, eb0, eb1, ob0, ob1);                                           \
+            PAIR_ROW(5, eb0, eb1, ob0, ob1);                                           \
+        }                                                                              \
+        a += 2 * GEMM_MR;                                                              \
+    } while (0)
+#define PAIR_STEP_AT(k)                                                                \
+    PAIR_STEP(offsets != NULL ? offsets[k] : (k) * GEMM_NR, offsets != NULL ? offsets[(k) + 1] : ((k) + 1) * GEMM_NR)
+
+/* The pair's body; kernel_rows_x32 instantiates it with offsets NULL and not, so that neither k
+ * loop tests it. The ahead lines go one every `every` steps of two k, from the first: an outer
+ * loop of them around runs of steps that test nothing (a test per step, and the offsets test
+ * with it, made the loop 4 taken branches a step). */
+static inline __attribute__((always_inline)) void pair_body(int rows, int64_t kc, const float *a, const float *b,
+                                                            const float *b2, const int64_t *offsets, float *c,
+                                                            int64_t ldc, int64_t cols2, const gemm_epilogue *e,
+                                                            const char *ahead, int64_t ahead_lines) {
     __m512 e00 = _mm512_setzero_ps(), e01 = e00, e10 = e00, e11 = e00, e20 = e00, e21 = e00;
     __m512 e30 = e00, e31 = e00, e40 = e00, e41 = e00, e50 = e00, e51 = e00;
     __m512 o00 = e00, o01 = e00, o10 = e00, o11 = e00, o20 = e00, o21 = e00;
     __m512 o30 = e00, o31 = e00, o40 = e00, o41 = e00, o50 = e00, o51 = e00;
-    int64_t k = 0;
-    /* the ahead lines one every `every` steps of two k, from the first (a compare per step) */
+    const int64_t steps_end = kc / 2 * 2; /* the k of two-k steps: [0, steps_end) */
     const int64_t every = ahead_lines > 0 && kc / 2 > ahead_lines ? kc / 2 / ahead_lines : 1;
-    int64_t wait = 0;
-    for (; k + 2 <= kc; k += 2) {
-        if (ahead_lines > 0 && --wait <= 0) __builtin_prefetch(ahead), ahead += 64, ahead_lines--, wait = every;
-        const int64_t even = offsets != NULL ? offsets[k] : k * GEMM_NR;
-        const int64_t odd = offsets != NULL ? offsets[k + 1] : (k + 1) * GEMM_NR;
-        const __m512 eb0 = _mm512_loadu_ps(b + even), eb1 = _mm512_loadu_ps(b2 + even);
-        const __m512 ob0 = _mm512_loadu_ps(b + odd), ob1 = _mm512_loadu_ps(b2 + odd);
-        PAIR_ROW(0, eb0, eb1, ob0, ob1);
-        PAIR_ROW(1, eb0, eb1, ob0, ob1);
-        PAIR_ROW(2, eb0, eb1, ob0, ob1);
-        PAIR_ROW(3, eb0, eb1, ob0, ob1);
-        if (rows > 4) {
-            PAIR_ROW(4, eb0, eb1, ob0, ob1);
-            PAIR_ROW(5, eb0, eb1, ob0, ob1);
-        }
-        a += 2 * GEMM_MR;
+    int64_t k = 0;
+    for (; ahead_lines > 0 && k < steps_end; ahead_lines--, ahead += 64) {
+        __builtin_prefetch(ahead);
+        const int64_t stop = steps_end - k > 2 * every ? k + 2 * every : steps_end;
+        for (; k < stop; k += 2) PAIR_STEP_AT(k);
     }
+    for (; k < steps_end; k += 2) PAIR_STEP_AT(k);
     if (k < kc) { /* an odd kc's last k, into the even sums as kernel_6xn does */
         const int64_t last = offsets != NULL ? offsets[k] : k * GEMM_NR;
         const __m512 lb0 = _mm512_loadu_ps(b + last), lb1 = _mm512_loadu_ps(b2 + last);
@@ -187,6 +197,17 @@ static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int6
             else _mm512_storeu_ps(to, v);
         }
 }
+
+static inline __attribute__((always_inline)) void kernel_rows_x32(int rows, int64_t kc, const float *a,
+                                                                  const float *b, const float *b2,
+                                                                  const int64_t *offsets, float *c, int64_t ldc,
+                                                                  int64_t cols2, const gemm_epilogue *e,
+                                                                  const char *ahead, int64_t ahead_lines) {
+    if (offsets == NULL) pair_body(rows, kc, a, b, b2, NULL, c, ldc, cols2, e, ahead, ahead_lines);
+    else pair_body(rows, kc, a, b, b2, offsets, c, ldc, cols2, e, ahead, ahead_lines);
+}
+#undef PAIR_STEP_AT
+#undef PAIR_STEP
 #undef LAST_ROW
 #undef PAIR_ROW
 
