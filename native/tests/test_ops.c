@@ -274,14 +274,18 @@ static void test_layout_by_hand(void) {
 
 /* Transposed convolution (im2col: GEMM + col2im) against the reference, on layers with many
  * output-channel blocks (each thread keeps an image's packed input for all its blocks) and with
- * batch and groups (the kept image changes), inputs of several column chunks, inputs deeper than
+ * batch and groups (the kept image changes), inputs of several column chunks, inputs of at most 16
+ * positions (computed transposed, through landing lists), inputs deeper than
  * the k block (the fuzzer found their packing overrunning its buffer), stride 1-3 (stride 2 scatters two tap rows at once),
  * padding, output_padding, dilation, bias, residual (in place too) and ReLU. */
 static void test_conv_transpose_against_the_reference(int cases) {
     for (int c = 0; c < cases; c++) {
         const int big = c % 6 == 5; /* an input of several column chunks (nc) and many channel blocks */
         const int deep = c % 6 == 1; /* K past kc (256; 16 with JCONV_CACHE=2K,16K), few channel blocks */
-        const int rank = !big && c % 3 == 2 ? 1 : 2;
+        /* at most 16 input positions (the product computed transposed), over many channel blocks,
+         * the weights' columns ending inside a panel or a pair of panels, 1-3 D */
+        const int narrow = c % 6 == 3;
+        const int rank = narrow ? 1 + c / 6 % 3 : !big && c % 3 == 2 ? 1 : 2;
         jconv_conv_transpose_desc d;
         jconv_conv_transpose_desc_init(&d, rank);
         d.batch = uniform_int(1, 2);
@@ -295,6 +299,15 @@ static void test_conv_transpose_against_the_reference(int cases) {
             d.dilation[i] = c % 5 == 4 ? 2 : 1;
             d.pad_begin[i] = d.pad_end[i] = uniform_int(0, (d.kernel[i] - 1) * d.dilation[i] / 2);
             d.output_padding[i] = uniform_int(0, d.stride[i] - 1);
+        }
+        if (narrow) {
+            int64_t positions = 1;
+            for (int i = 0; i < rank; i++) {
+                d.in_size[i] = uniform_int(1, rank == 1 ? 16 : rank == 2 ? 4 : 2);
+                positions *= d.in_size[i];
+            }
+            if (c % 12 == 3) d.in_size[0] = 16 / (positions / d.in_size[0]); /* 16 positions, or nearly */
+            d.in_channels = d.groups * uniform_int(1, 40), d.out_channels = d.groups * uniform_int(1, 70);
         }
         if (big) {
             d.in_channels = d.groups * uniform_int(1, 3), d.out_channels = d.groups * uniform_int(40, 64);
