@@ -218,6 +218,11 @@ void gemm_pair_partial_update(const gemm_kernels *kernels, int64_t kc, const flo
                               const int64_t *offsets, float *c, int64_t cols, float *c2, int64_t cols2, int64_t ldc,
                               int64_t rows, const gemm_epilogue *epilogue);
 
+/* Asks for (prefetches) lines cache lines from `from`, one after the other. */
+static inline void gemm_prefetch_lines(const char *from, int64_t lines) {
+    for (int64_t line = 0; line < lines; line++) __builtin_prefetch(from + line * 64);
+}
+
 /* The same, in place by one pair kernel call when the first tile is whole (NR columns), the second
  * beside it (c2 == c + NR) and the rows MR or 4: tiles of two output rows, or a short first one,
  * go through scratch. The ahead lines are asked for by the kernel, or all at once first. */
@@ -230,7 +235,7 @@ static inline void gemm_pair_update(const gemm_kernels *kernels, int64_t kc, con
                                                             ahead_lines);
         return;
     }
-    for (int64_t line = 0; line < ahead_lines; line++) __builtin_prefetch(ahead + line * 64);
+    gemm_prefetch_lines(ahead, ahead_lines);
     gemm_pair_partial_update(kernels, kc, a, b, b2, offsets, c, cols, c2, cols2, ldc, rows, epilogue);
 }
 
@@ -297,9 +302,11 @@ static inline const char *gemm_ahead_piece(gemm_ahead *ahead, int64_t *lines) {
     return from;
 }
 
+/* The next piece asked for before a kernel call. */
 static inline void gemm_ahead_step(gemm_ahead *ahead) {
-    const int64_t end = ahead->done + ahead->piece < ahead->bytes ? ahead->done + ahead->piece : ahead->bytes;
-    for (; ahead->done < end; ahead->done += 64) __builtin_prefetch(ahead->next + ahead->done);
+    int64_t lines;
+    const char *from = gemm_ahead_piece(ahead, &lines);
+    gemm_prefetch_lines(from, lines);
 }
 
 /* Packs one row k of B (pn columns from `row`) into its place in the NR-column panels of a block of
