@@ -210,13 +210,13 @@ static void finish_outputs(const struct jconv_conv_plan *plan, int64_t oc0, int6
 }
 
 /* How many panels ahead a panel's calls ask for A's micro-panel (gemm_ahead): A (the
- * weights) streams from L3 or memory once per call, and with few columns (dcgan_up: 16, one call
- * a panel, 12 KiB of A for 3 K FMAs) the hardware's prefetchers leave each panel waiting for it.
- * The bench beside oneDNN, builds alternating (LD_PRELOAD), medians of 6-10 rounds: dcgan_up
- * 0.975x -> 1.09x oneDNN and 0.97x -> 1.04x (with mb2_pw_14, r50_s5_1x1up and the other two
- * transposed layers), 1.03x -> 1.105x (alone), 1.07x -> 1.11x (the whole suite); one set, in a
- * fast spell (0.29 ms), read 1.01x -> 0.97x. 2, 3, 8 and 16 panels ahead no better than 4, 1
- * slower in one run of jconv_ab (0.93x); fcn_up_op and unet_up within the noise. */
+ * weights) streams from L3 or memory once per call, and with few columns (a 5 x 5 input: 25, one
+ * pair call a panel) the hardware's prefetchers leave each panel waiting for it. Measured on
+ * dcgan_up before it took the narrow way (16 columns), the bench beside oneDNN, builds alternating
+ * (LD_PRELOAD), medians of 6-10 rounds: 0.975x -> 1.09x oneDNN, 1.03x -> 1.105x alone, 1.07x ->
+ * 1.11x in the whole suite; 2, 3, 8 and 16 panels ahead no better than 4, 1 slower. Now, on
+ * dcgan_up's layer at 5 x 5: 1.10-1.16x against none (jconv_ab, both orders, two runs each);
+ * fcn_up_op, unet_up and 8 x 8 and 16 x 16 inputs within the noise. */
 #define A_AHEAD_PANELS 4
 
 /* Not inlined into the parallel region: inlined there (as gcc 12 chose once gemm_blocking grew),
