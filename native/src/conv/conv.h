@@ -88,6 +88,8 @@ struct jconv_conv_plan {
     float *bias;    /* [OC] or NULL, owned */
     float *packed_weights; /* im2col: per group, MR-row panels of the [OC/groups][K] weights; direct:
                             * the blocked weights (direct_blocked.h); or NULL */
+    int64_t *landings; /* transposed GEMM on a narrow image: where each tap's positions land
+                        * (conv_transpose_gemm.c), or NULL */
     struct winograd_plan *winograd; /* Winograd: transformed weights and tiling, or NULL */
     jconv_scratch *scratch;         /* the GEMM and Winograd paths' per-call buffers, kept between calls */
     conv_execute_fn execute;

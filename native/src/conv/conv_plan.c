@@ -205,6 +205,7 @@ void jconv_conv_plan_destroy(jconv_conv_plan *plan) {
     jconv_free(plan->weights);
     jconv_free(plan->bias);
     jconv_free(plan->packed_weights);
+    jconv_free(plan->landings);
     conv_winograd_release(plan->winograd);
     if (plan->scratch != NULL) jconv_scratch_clear(plan->scratch);
     jconv_free(plan->scratch);

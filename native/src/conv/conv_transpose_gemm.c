@@ -15,9 +15,9 @@
  * time into NR-column panels, and the image's positions A, in at most three MR-row panels, so that
  * the pair kernels' tiles are whole again. The k blocks' products are summed in a scratch tile,
  * and each output takes them in one add, through lists of where each tap's positions land
- * (narrow_landings). dcgan_up 1.38-1.55x (jconv_ab, both orders, two runs each), 1.16x -> 1.49x
- * oneDNN (six rounds, builds alternating); 65% of its time had gone to the kernel (6 x 16 tiles),
- * 25% to scatter_tile's runs of 4 columns (perf). */
+ * (narrow_landings, made at plan time). dcgan_up 1.38-1.55x (jconv_ab, both orders, two runs
+ * each), 1.16x -> 1.49x oneDNN (six rounds, builds alternating); 65% of its time had gone to the
+ * kernel (6 x 16 tiles), 25% to scatter_tile's runs of 4 columns (perf). */
 #include "../core/work_ranges.h"
 #include "../gemm/gemm.h"
 #include "conv.h"
@@ -68,6 +68,47 @@ static int64_t panel_offset(const conv_geometry *g, int64_t group, int64_t block
     return group * per_group + before;
 }
 
+/* Where a narrow image's products land, worked out once at plan time (plan->landings holds the
+ * three arrays one after the other): for each tap, the positions whose product lands inside
+ * the output and the offsets in an output plane they land on, positions in order. A tile's row
+ * of a tap is added through its list, short (at most NR) and without tests, where scatter_tile
+ * works out runs and ranges per row and pair of rows; each output takes its adds in the same
+ * order (tap after tap), so the bits are scatter_tile's. */
+typedef struct narrow_landings {
+    int64_t *count;    /* [tap] */
+    int64_t *position; /* [tap][count] */
+    int64_t *offset;   /* [tap][count]: (od * OH + oh) * OW + ow */
+} narrow_landings;
+
+/* The lists in a buffer of kvol * (1 + 2 * P_in) int64s. */
+static narrow_landings narrow_landings_in(const conv_geometry *g, int64_t *buffer) {
+    const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], P_in = g->in[0] * g->in[1] * g->in[2];
+    const narrow_landings landings = {buffer, buffer + kvol, buffer + kvol + kvol * P_in};
+    return landings;
+}
+
+static void narrow_landings_fill(const conv_geometry *g, const narrow_landings *landings) {
+    const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
+    const int64_t IH = g->in[1], IW = g->in[2], P_in = g->in[0] * IH * IW;
+    for (int64_t tap = 0; tap < kvol; tap++) {
+        const int64_t kernel_at[3] = {tap / (KH * KW), tap / KW % KH, tap % KW};
+        int64_t count = 0;
+        for (int64_t p = 0; p < P_in; p++) {
+            const int64_t in_at[3] = {p / (IW * IH), p / IW % IH, p % IW};
+            int64_t offset = 0, inside = 1;
+            for (int d = 0; d < 3; d++) {
+                const int64_t o = in_at[d] * g->stride[d] - g->pad_begin[d] + kernel_at[d] * g->dilation[d];
+                inside &= o >= 0 && o < g->out[d];
+                offset = offset * g->out[d] + o;
+            }
+            if (!inside) continue;
+            landings->position[tap * P_in + count] = p, landings->offset[tap * P_in + count] = offset;
+            count++;
+        }
+        landings->count[tap] = count;
+    }
+}
+
 jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
     const conv_geometry *g = &plan->geometry;
     const int64_t kvol = g->kernel[0] * g->kernel[1] * g->kernel[2], K = g->in_channels_per_group;
@@ -100,6 +141,16 @@ jconv_status conv_transpose_gemm_prepare(struct jconv_conv_plan *plan) {
                     }
         }
     plan->packed_weights = packed;
+    if (narrow_image(g)) {
+        int64_t entries;
+        const int fits = jconv_multiply_checked(kvol, 1 + 2 * g->in[0] * g->in[1] * g->in[2], &entries) &&
+                         entries <= JCONV_MAX_ELEMENTS;
+        plan->landings = fits ? jconv_alloc((size_t)entries * sizeof(int64_t)) : NULL;
+        if (plan->landings == NULL)
+            return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the transposed convolution's landing lists");
+        const narrow_landings landings = narrow_landings_in(g, plan->landings);
+        narrow_landings_fill(g, &landings);
+    }
     return JCONV_OK;
 }
 
@@ -281,45 +332,6 @@ static JCONV_NOINLINE void compute_block(const struct jconv_conv_plan *plan, con
 /* The most MR-row panels a narrow image's positions fill (NR of them). */
 #define NARROW_PANELS ((GEMM_NR + GEMM_MR - 1) / GEMM_MR)
 
-/* Where a narrow image's products land: for each tap, the positions whose product lands inside
- * the output and the offsets in an output plane they land on, positions in order. A tile's row
- * of a tap is added through its list, short (at most NR) and without tests, where scatter_tile
- * works out runs and ranges per row and pair of rows; each output takes its adds in the same
- * order (tap after tap), so the bits are scatter_tile's. */
-typedef struct narrow_landings {
-    int64_t *count;    /* [tap] */
-    int64_t *position; /* [tap][count] */
-    int64_t *offset;   /* [tap][count]: (od * OH + oh) * OW + ow */
-} narrow_landings;
-
-static int narrow_landings_init(const conv_geometry *g, narrow_landings *landings) {
-    const int64_t KH = g->kernel[1], KW = g->kernel[2], kvol = g->kernel[0] * KH * KW;
-    const int64_t IH = g->in[1], IW = g->in[2], P_in = g->in[0] * IH * IW;
-    int64_t entries;
-    if (!jconv_multiply_checked(kvol, 1 + 2 * P_in, &entries) || entries > JCONV_MAX_ELEMENTS) return 0;
-    landings->count = jconv_alloc((size_t)entries * sizeof(int64_t));
-    if (landings->count == NULL) return 0;
-    landings->position = landings->count + kvol, landings->offset = landings->position + kvol * P_in;
-    for (int64_t tap = 0; tap < kvol; tap++) {
-        const int64_t kernel_at[3] = {tap / (KH * KW), tap / KW % KH, tap % KW};
-        int64_t count = 0;
-        for (int64_t p = 0; p < P_in; p++) {
-            const int64_t in_at[3] = {p / (IW * IH), p / IW % IH, p % IW};
-            int64_t offset = 0, inside = 1;
-            for (int d = 0; d < 3; d++) {
-                const int64_t o = in_at[d] * g->stride[d] - g->pad_begin[d] + kernel_at[d] * g->dilation[d];
-                inside &= o >= 0 && o < g->out[d];
-                offset = offset * g->out[d] + o;
-            }
-            if (!inside) continue;
-            landings->position[tap * P_in + count] = p, landings->offset[tap * P_in + count] = offset;
-            count++;
-        }
-        landings->count[tap] = count;
-    }
-    return 1;
-}
-
 /* compute_block for a narrow image: for each pair of the block's B panels (32 rows of cols), the
  * product's 32 columns for every position (X^T's panels, packed once per image and kept in
  * x->buffer), k block after k block into a scratch tile, then added to the output through the
@@ -401,9 +413,7 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
     const int64_t buffer_floats = narrow        ? K * NARROW_PANELS * GEMM_MR
                                   : whole_image ? whole
                                                 : cache_blocks.kc_packed * cache_blocks.nc_packed;
-    narrow_landings landings = {NULL, NULL, NULL};
-    if (narrow && !narrow_landings_init(g, &landings))
-        return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the transposed convolution's landing lists");
+    const narrow_landings landings = narrow ? narrow_landings_in(g, plan->landings) : (narrow_landings){0};
     int failed = 0;
     /* each thread its own range of blocks first, then what is left of the others' (work_ranges.h) */
     jconv_work_ranges work;
@@ -428,7 +438,6 @@ jconv_status conv_transpose_gemm_execute(const struct jconv_conv_plan *plan, con
             }
         jconv_free(x.buffer);
     }
-    jconv_free(landings.count);
     if (failed) return jconv_fail(JCONV_OUT_OF_MEMORY, "cannot allocate the GEMM packing buffer");
     return JCONV_OK;
 }
